@@ -21,6 +21,10 @@ BIN="$ROOT/.tools/bin"
 declare -A PIN=(
   [temporal]="github.com/temporalio/cli/cmd/temporal@v1.5.1 temporal"
 )
+# Release builds stamp their version with -ldflags; `go install` alone would report 0.0.0-DEV.
+declare -A LDFLAGS=(
+  [temporal]="-X github.com/temporalio/cli/temporalcli.Version=1.5.1"
+)
 
 log() { printf 'tools: %s\n' "$*" >&2; }
 
@@ -48,7 +52,7 @@ build_one() {
     mkdir -p "$CACHE"
     tmp="$(mktemp -d "$CACHE/.build-$tool.XXXXXX")"
     # CGO off: static binaries that do not depend on this machine's libc.
-    if ! GOBIN="$tmp/bin" CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -trimpath" go install "$modver"; then
+    if ! GOBIN="$tmp/bin" CGO_ENABLED=0 go install -trimpath -ldflags "${LDFLAGS[$tool]:-}" "$modver"; then
       rm -rf "$tmp"
       log "$tool $version: 'go install $modver' failed (see above)"
       exit 4
