@@ -1,0 +1,186 @@
+// Local filesystem bucket: the embedded default. An object is a file under the bucket root; ferry's own
+// state lives under `<root>/.ferry/` (temp files, metadata sidecars), hidden from listings.
+//
+// Atomicity: bytes go to `.ferry/tmp/<jobId>/<random>` on the same filesystem and are renamed into place
+// only after the length check passed, so a reader never sees a partial object and a crash leaves only temp
+// files, which cleanupJob removes. No fsync per object: the guarantee is against process crashes (what
+// kill -9 tests); after a power loss a torn object has the wrong size and --skip-existing recopies it.
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutOptions } from './types.js';
+
+const STATE_DIR = '.ferry';
+
+interface Sidecar extends ObjectMeta {
+  size: number;
+  /** Inode of the data file this sidecar describes: a sidecar left by a crash before the rename never
+   * vouches for an older file under the same name. */
+  ino: number;
+}
+
+export class LocalBucket implements Bucket {
+  readonly uri: string;
+  private readonly dirsMade = new Set<string>();
+
+  constructor(readonly root: string) {
+    this.uri = `file://${root}`;
+  }
+
+  async exists(): Promise<boolean> {
+    try {
+      return (await stat(this.root)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  async ensure(): Promise<{ created: boolean }> {
+    const existed = await this.exists();
+    await mkdir(join(this.root, STATE_DIR, 'tmp'), { recursive: true });
+    await mkdir(join(this.root, STATE_DIR, 'meta'), { recursive: true });
+    return { created: !existed };
+  }
+
+  async head(name: string): Promise<ObjectInfo | null> {
+    let st;
+    try {
+      st = await stat(this.path(name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return null;
+      throw err;
+    }
+    if (!st.isFile()) return null;
+    const info: ObjectInfo = { name, size: st.size, mtimeMs: st.mtimeMs };
+    const sc = await this.readSidecar(name);
+    if (sc && sc.ino === st.ino && sc.size === st.size) {
+      const { ino: _ino, size: _size, ...meta } = sc;
+      info.meta = meta;
+    }
+    return info;
+  }
+
+  async put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
+    const tmpDir = join(this.root, STATE_DIR, 'tmp', opts.meta.jobId);
+    await this.mkdirOnce(tmpDir);
+    const tmp = join(tmpDir, randomUUID());
+    const final = this.path(name);
+    try {
+      await pipeline(body, createWriteStream(tmp, { highWaterMark: 1 << 20 }), {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      const { sha256, bytes } = opts.beforeCommit();
+      const st = await stat(tmp);
+      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino };
+      await this.mkdirOnce(dirname(final));
+      const scPath = this.sidecarPath(name);
+      await this.mkdirOnce(dirname(scPath));
+      // Sidecar first, data rename last: the rename is the commit point.
+      await writeFile(scPath, JSON.stringify(sidecar));
+      await rename(tmp, final);
+      return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, sha256 } };
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async get(name: string): Promise<{ body: Readable; info: ObjectInfo }> {
+    const info = await this.head(name);
+    if (!info) throw Object.assign(new Error(`object not found: ${this.uri}/${name}`), { code: 'ENOENT' });
+    return { body: createReadStream(this.path(name), { highWaterMark: 1 << 20 }), info };
+  }
+
+  /**
+   * Lexicographic listing by full object name, paginated: the token is the last name returned. Walks the
+   * tree in sorted order and prunes directories that cannot contain names after the token or under prefix.
+   */
+  async list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage> {
+    const prefix = opts.prefix ?? '';
+    const limit = opts.limit ?? 1000;
+    const after = opts.token ?? '';
+    const items: ObjectInfo[] = [];
+    let more = false;
+    const walk = async (rel: string): Promise<boolean> => {
+      let entries;
+      try {
+        entries = await readdir(join(this.root, rel), { withFileTypes: true });
+      } catch {
+        return true;
+      }
+      // Sort by the name as it appears in a full object key, where a directory continues with '/'.
+      const keyed = entries
+        .filter((e) => !(rel === '' && e.name === STATE_DIR))
+        .map((e) => ({ e, key: rel + e.name + (e.isDirectory() ? '/' : '') }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const { e, key } of keyed) {
+        if (e.isDirectory()) {
+          // Skip subtrees entirely before the token or outside the prefix.
+          if (after && key < after && !after.startsWith(key)) continue;
+          if (!(key.startsWith(prefix) || prefix.startsWith(key))) continue;
+          if (!(await walk(key))) return false;
+        } else if (e.isFile()) {
+          if (!key.startsWith(prefix) || (after && key <= after)) continue;
+          if (items.length >= limit) {
+            more = true;
+            return false;
+          }
+          const st = await stat(join(this.root, key)).catch(() => undefined);
+          if (st) items.push({ name: key, size: st.size, mtimeMs: st.mtimeMs });
+        }
+      }
+      return true;
+    };
+    await walk('');
+    const last = items.at(-1);
+    return more && last ? { items, next: last.name } : { items };
+  }
+
+  async delete(name: string): Promise<void> {
+    await rm(this.path(name), { force: true });
+    await rm(this.sidecarPath(name), { force: true });
+  }
+
+  async cleanupJob(jobId: string): Promise<{ removed: number }> {
+    const dir = join(this.root, STATE_DIR, 'tmp', jobId);
+    let removed = 0;
+    try {
+      removed = (await readdir(dir)).length;
+    } catch {
+      return { removed: 0 };
+    }
+    await rm(dir, { recursive: true, force: true });
+    this.dirsMade.delete(dir);
+    return { removed };
+  }
+
+  // --- internal ---
+  private path(name: string): string {
+    // Names were validated (no '..', no leading '/'); join keeps them under root.
+    return join(this.root, ...name.split('/'));
+  }
+
+  private sidecarPath(name: string): string {
+    return join(this.root, STATE_DIR, 'meta', ...name.split('/')) + '.json';
+  }
+
+  private async readSidecar(name: string): Promise<Sidecar | undefined> {
+    try {
+      return JSON.parse(await readFile(this.sidecarPath(name), 'utf8')) as Sidecar;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async mkdirOnce(dir: string): Promise<void> {
+    if (this.dirsMade.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.dirsMade.add(dir);
+    // Parents are made too; remember them so siblings skip the syscall.
+    for (let d = dirname(dir); d.length > this.root.length && d.includes(sep); d = dirname(d)) this.dirsMade.add(d);
+  }
+}

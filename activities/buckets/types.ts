@@ -1,0 +1,55 @@
+// What a destination bucket must offer ferry. Implementations: local filesystem (local.ts), S3, AIStore.
+import type { Readable } from 'node:stream';
+
+/** Metadata ferry records with every object it writes. */
+export interface ObjectMeta {
+  sourceUrl: string;
+  /** Hex sha256 of the bytes written, computed while streaming. */
+  sha256: string;
+  /** Origin's ETag and Last-Modified, for --skip-existing on plain HTTP origins. */
+  sourceEtag?: string;
+  sourceLastModified?: string;
+  jobId: string;
+}
+
+export interface ObjectInfo {
+  name: string;
+  size: number;
+  mtimeMs?: number;
+  meta?: Partial<ObjectMeta>;
+}
+
+export interface PutOptions {
+  /** Expected length (the origin's Content-Length), when known. */
+  size: number | undefined;
+  contentType?: string;
+  /** Metadata known before the body (everything but sha256). */
+  meta: Omit<ObjectMeta, 'sha256'>;
+  /**
+   * Called after the whole body has been consumed and BEFORE the object becomes visible; throws if the body
+   * is not what the origin promised (length). Returns the checksum to record.
+   */
+  beforeCommit: () => { sha256: string; bytes: number };
+  signal?: AbortSignal;
+}
+
+export interface ListPage {
+  items: ObjectInfo[];
+  /** Pass back as `token` for the next page; undefined at the end. */
+  next?: string;
+}
+
+export interface Bucket {
+  /** Canonical URI, e.g. file:///data/abc or s3://abc. */
+  readonly uri: string;
+  /** Create the bucket iff it is missing. */
+  ensure(): Promise<{ created: boolean }>;
+  exists(): Promise<boolean>;
+  head(name: string): Promise<ObjectInfo | null>;
+  put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo>;
+  get(name: string): Promise<{ body: Readable; info: ObjectInfo }>;
+  list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage>;
+  delete(name: string): Promise<void>;
+  /** Remove what a job may have left half-done (temp files, incomplete multipart uploads). */
+  cleanupJob(jobId: string): Promise<{ removed: number }>;
+}

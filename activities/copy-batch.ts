@@ -1,0 +1,276 @@
+// copyBatch: copies the objects of one index range of a job with bounded concurrency, streaming each from
+// the origin into the bucket, and heartbeats a checkpoint (which indexes are done) so that a retried
+// attempt — after a crash, a timeout or transient errors — skips them.
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ErrorType } from '../common/errors.js';
+import { validateObjectName } from '../common/names.js';
+import {
+  CopyBatchInputSchema,
+  formatZodError,
+  zeroTotals,
+  type CopyBatchInput,
+  type CopyBatchOutput,
+  type ObjectFailure,
+  type Totals,
+} from '../common/schemas.js';
+import { parseTemplate, type Template } from '../common/template.js';
+import { openBucket, type Bucket } from './buckets/index.js';
+import { FerryError, classifyError, redactUrl } from './errors.js';
+import { getObject, headObject, objectUrl } from './origin.js';
+
+/** What a heartbeat records; a retried attempt resumes from it. */
+interface Checkpoint {
+  /** Base64 bitset over the batch's positions: bit p set = position p finished (copied/skipped/failed). */
+  done: string;
+  totals: Totals;
+  failures: ObjectFailure[];
+}
+
+/** Heartbeat at least this often while objects stream, so cancellation and liveness reach the server. */
+const HEARTBEAT_EVERY_MS = 1000;
+
+export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
+  const parsed = CopyBatchInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      message: formatZodError(parsed.error, 'copyBatch input'),
+      nonRetryable: true,
+    });
+  }
+  const input = parsed.data;
+  const ctx = Context.current();
+  const positions = input.indexes ?? range(input.start, input.end);
+  const n = positions.length;
+  const nameOf = namer(input);
+  const bucket = openBucket(input.destination);
+
+  // Resume from the last checkpoint of a previous attempt, if any.
+  const prev = (ctx.info.heartbeatDetails as Checkpoint | undefined) ?? undefined;
+  const done = prev ? fromBase64(prev.done, n) : new Uint8Array(Math.ceil(n / 8));
+  const totals: Totals = prev ? { ...prev.totals } : zeroTotals();
+  const failures: ObjectFailure[] = prev ? [...prev.failures] : [];
+  const isRetry = ctx.info.attempt > 1;
+  const transient: ObjectFailure[] = [];
+
+  const checkpoint = (): Checkpoint => ({ done: toBase64(done), totals: { ...totals }, failures });
+  const beat = () => ctx.heartbeat(checkpoint());
+  const ticker = setInterval(beat, HEARTBEAT_EVERY_MS);
+  ticker.unref();
+
+  const limiter = input.limitBps > 0 ? new RateLimiter(input.limitBps) : undefined;
+  let next = 0;
+  const signal = ctx.cancellationSignal;
+
+  const copyOne = async (p: number): Promise<void> => {
+    const index = positions[p]!;
+    const name = nameOf(index);
+    const problem = validateObjectName(name);
+    if (problem) throw new FerryError(ErrorType.InvalidName, `invalid object name "${name}": ${problem}`);
+    const url = objectUrl(input.baseUrl, name);
+    if (isRetry || input.skipExisting) {
+      const existing = await bucket.head(name);
+      if (existing) {
+        // Written by an earlier attempt of this job after its last checkpoint: that write was atomic and
+        // complete, so it counts as copied instead of being copied twice.
+        if (isRetry && existing.meta?.jobId === input.jobId && existing.meta.sha256) {
+          totals.copied++;
+          totals.bytes += existing.size;
+          return;
+        }
+        if (input.skipExisting) {
+          const src = await headObject(url, signal);
+          if (sameSource(existing, src)) {
+            totals.skipped++;
+            return;
+          }
+        }
+      }
+    }
+    const { head, body } = await getObject(url, signal);
+    const hasher = new HashCounter(limiter);
+    const info = await bucket.put(name, body.pipe(hasher), {
+      size: head.size,
+      ...(head.contentType ? { contentType: head.contentType } : {}),
+      meta: {
+        sourceUrl: redactUrl(url),
+        jobId: input.jobId,
+        ...(head.etag ? { sourceEtag: head.etag } : {}),
+        ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
+      },
+      beforeCommit: () => {
+        if (head.size !== undefined && hasher.bytes !== head.size) {
+          throw new FerryError(
+            ErrorType.LengthMismatch,
+            `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
+          );
+        }
+        return { sha256: hasher.digest(), bytes: hasher.bytes };
+      },
+      signal,
+    });
+    totals.copied++;
+    totals.bytes += info.size;
+  };
+
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      if (signal.aborted) return;
+      const p = next++;
+      if (p >= n) return;
+      if (isSet(done, p)) continue;
+      try {
+        await copyOne(p);
+        setBit(done, p);
+      } catch (err) {
+        if (signal.aborted) return;
+        const c = classifyError(err);
+        const failure: ObjectFailure = {
+          index: positions[p]!,
+          name: safeName(nameOf, positions[p]!),
+          type: c.type,
+          message: c.message,
+          retryable: c.retryable,
+        };
+        if (c.retryable) {
+          transient.push(failure);
+        } else {
+          setBit(done, p);
+          totals.failed++;
+          failures.push(failure);
+        }
+      }
+      beat();
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(input.concurrency, n) }, lane));
+  } finally {
+    clearInterval(ticker);
+  }
+  beat();
+  if (signal.aborted) {
+    // Cancellation (job stop): the checkpoint is heartbeated; the SDK reports the cancel.
+    throw ApplicationFailure.create({ type: 'Cancelled', message: 'copyBatch cancelled', nonRetryable: true });
+  }
+  if (transient.length > 0) {
+    // Retryable: Temporal retries with backoff and the next attempt only redoes these. If retries run out,
+    // the workflow reads the details to report them as failed.
+    throw ApplicationFailure.create({
+      type: ErrorType.BatchIncomplete,
+      message: `${transient.length} of ${n} objects failed transiently; first: ${transient[0]!.name}: ${transient[0]!.message}`,
+      details: [{ ...checkpoint(), transient: transient.slice(0, 100) }],
+    });
+  }
+  return { totals, failures, attempts: ctx.info.attempt };
+}
+
+// --- internal ---
+
+function range(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, i) => start + i);
+}
+
+const templates = new Map<string, Template>();
+function namer(input: CopyBatchInput): (i: number) => string {
+  if (input.names) {
+    const names = input.names;
+    const base = input.start;
+    return (i) => {
+      const v = names[i - base];
+      if (v === undefined) throw new FerryError(ErrorType.InvalidInput, `index ${i} outside the batch's name list`);
+      return v;
+    };
+  }
+  const text = input.template ?? '';
+  const key = `${text}\u0000${JSON.stringify(input.fmt ?? null)}\u0000${input.maxNames}`;
+  let t = templates.get(key);
+  if (!t) {
+    t = parseTemplate(text, { maxNames: input.maxNames, ...(input.fmt ? { fmt: input.fmt } : {}) });
+    templates.set(key, t);
+  }
+  const tpl = t;
+  return (i) => tpl.nameAt(i);
+}
+
+function safeName(nameOf: (i: number) => string, i: number): string {
+  try {
+    return nameOf(i);
+  } catch {
+    return `#${i}`;
+  }
+}
+
+function sameSource(dst: { size: number; meta?: { sourceEtag?: string; sourceLastModified?: string } }, src: {
+  size: number | undefined;
+  etag?: string;
+  lastModified?: string;
+}): boolean {
+  if (src.size === undefined || dst.size !== src.size) return false;
+  if (src.etag && dst.meta?.sourceEtag) return src.etag === dst.meta.sourceEtag;
+  if (src.lastModified && dst.meta?.sourceLastModified) return src.lastModified === dst.meta.sourceLastModified;
+  // Same size and nothing else to compare: an origin without validators cannot prove a change.
+  return !src.etag && !src.lastModified;
+}
+
+function isSet(bits: Uint8Array, p: number): boolean {
+  return ((bits[p >> 3] ?? 0) & (1 << (p & 7))) !== 0;
+}
+function setBit(bits: Uint8Array, p: number): void {
+  bits[p >> 3] = (bits[p >> 3] ?? 0) | (1 << (p & 7));
+}
+function toBase64(bits: Uint8Array): string {
+  return Buffer.from(bits).toString('base64');
+}
+function fromBase64(s: string, n: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(n / 8));
+  out.set(Buffer.from(s, 'base64').subarray(0, out.length));
+  return out;
+}
+
+/** Counts and hashes bytes as they stream by; optionally throttles. */
+class HashCounter extends Transform {
+  bytes = 0;
+  private readonly hash = createHash('sha256');
+  constructor(private readonly limiter?: RateLimiter) {
+    super({ highWaterMark: 1 << 20 });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    if (this.limiter) {
+      this.limiter.take(chunk.length).then(
+        () => cb(null, chunk),
+        (err: Error) => cb(err),
+      );
+    } else cb(null, chunk);
+  }
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** Token bucket shared by a batch's lanes: --limit-bph divided over the job's batches. */
+class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly bytesPerSec: number) {
+    this.tokens = bytesPerSec; // one second of burst
+  }
+  async take(n: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      this.tokens = Math.min(this.bytesPerSec, this.tokens + ((now - this.last) / 1000) * this.bytesPerSec);
+      this.last = now;
+      if (this.tokens >= n || this.tokens >= this.bytesPerSec) {
+        this.tokens -= n;
+        return;
+      }
+      await sleep(Math.min(1000, ((n - this.tokens) / this.bytesPerSec) * 1000));
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// serveDirectory (step 1): runs ferry's file server on the data host for as long as the migration needs it.
+// Long-running: heartbeats every few seconds; if this worker dies the heartbeat times out and Temporal starts
+// the activity again (on any worker of the host queue), which tries to re-bind the same port so the batches'
+// origin URL stays valid. Stops when the workflow cancels it.
+import { realpath, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ErrorType } from '../common/errors.js';
+import { startFileServer, type FileServer } from './file-server.js';
+
+export interface ServeDirectoryInput {
+  root: string;
+  /** Workflow to notify (originReadySignal) once the server listens. */
+  workflowId: string;
+  bind?: string;
+}
+
+export const ORIGIN_READY_SIGNAL = 'originReady';
+const HEARTBEAT_MS = 2000;
+
+export interface ServeDeps {
+  serveRoot?: string;
+  client?: () => Promise<Client>;
+  /** Host name put in the served URL (other hosts fetch from it). @default 127.0.0.1 */
+  advertiseHost?: string;
+  bind?: string;
+}
+
+export function makeServeDirectory(deps: ServeDeps) {
+  return async function serveDirectory(input: ServeDirectoryInput): Promise<{ requests: number; bytesSent: number }> {
+    const ctx = Context.current();
+    const root = await checkRoot(input.root, deps.serveRoot);
+    const prev = ctx.info.heartbeatDetails as { port?: number } | undefined;
+    const bind = input.bind ?? deps.bind ?? '127.0.0.1';
+    let server: FileServer;
+    try {
+      server = await startFileServer({ root, bind, port: prev?.port ?? 0 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      server = await startFileServer({ root, bind, port: 0 });
+    }
+    try {
+      const host = deps.advertiseHost ?? (bind === '0.0.0.0' || bind === '::' ? hostname() : bind);
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}/`;
+      ctx.heartbeat({ port: server.port, url });
+      if (deps.client) {
+        const client = await deps.client();
+        await client.workflow.getHandle(input.workflowId).signal(ORIGIN_READY_SIGNAL, { url });
+      }
+      for (;;) {
+        try {
+          await ctx.sleep(HEARTBEAT_MS);
+        } catch (err) {
+          if (err instanceof CancelledFailure) break;
+          throw err;
+        }
+        ctx.heartbeat({ port: server.port, url, ...server.stats() });
+      }
+      const stats = server.stats();
+      return { requests: stats.requests, bytesSent: stats.bytesSent };
+    } finally {
+      await server.close();
+    }
+  };
+}
+
+// --- internal ---
+async function checkRoot(root: string, serveRoot: string | undefined): Promise<string> {
+  if (!serveRoot) {
+    throw ApplicationFailure.create({
+      type: ErrorType.ServeRootDenied,
+      message: `this worker (${hostname()}) serves no directory: start it with --serve-root covering ${root}`,
+      nonRetryable: true,
+    });
+  }
+  let real: string;
+  try {
+    real = await realpath(root);
+    if (!(await stat(real)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (err) {
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      message: `cannot serve ${root} on ${hostname()}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      nonRetryable: true,
+    });
+  }
+  const allowed = await realpath(serveRoot);
+  if (!(real === allowed || real.startsWith(allowed.endsWith('/') ? allowed : `${allowed}/`))) {
+    throw ApplicationFailure.create({
+      type: ErrorType.ServeRootDenied,
+      message: `${root} is outside this worker's --serve-root ${serveRoot}`,
+      nonRetryable: true,
+    });
+  }
+  return real;
+}

@@ -1,0 +1,200 @@
+// zod schemas for every boundary: workflow input, activity input/output, signals and updates. Types are
+// inferred from them (`...Input` / `...Output`). Pure: imported by workflow code.
+import { z } from 'zod';
+
+/** Hard ceiling on a job's name count unless the caller raises it (see template engine). */
+export const DEFAULT_MAX_NAMES = 10_000_000;
+
+export const FmtRangeSchema = z.object({
+  start: z.number().int().min(0).default(0),
+  end: z.number().int().min(0),
+  step: z.number().int().min(1).default(1),
+});
+
+/**
+ * Where the names come from.
+ * - `template`: `baseUrl` + each name of `template` (AIStore template syntax).
+ * - `list`: `baseUrl` + each of `names` (an explicit object list; capped, it travels in history).
+ * - `directory`: a directory on a data host; the workflow serves it over HTTP first (step 1), then copies
+ *   `template`'s names from it (step 2).
+ */
+export const SourceSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('template'),
+    baseUrl: z.string().url(),
+    template: z.string().min(1),
+    fmt: FmtRangeSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('list'),
+    baseUrl: z.string().url(),
+    names: z.array(z.string()).min(1).max(100_000),
+  }),
+  z.object({
+    kind: z.literal('directory'),
+    root: z.string().startsWith('/', 'directory must be an absolute path'),
+    /** Task queue of the worker that runs on the data host (`ferry worker --serve-root`). */
+    hostQueue: z.string().min(1),
+    template: z.string().min(1),
+    fmt: FmtRangeSchema.optional(),
+  }),
+]);
+export type Source = z.infer<typeof SourceSchema>;
+
+export const JobOptionsSchema = z.object({
+  /** Total concurrent object transfers across the job. */
+  maxConns: z.number().int().min(1).max(1024).default(16),
+  /** Bytes per hour across the job; 0 = unlimited. */
+  limitBph: z.number().int().min(0).default(0),
+  /** Objects per copyBatch activity. */
+  batchSize: z.number().int().min(1).max(100_000).default(256),
+  /** Copy batches in flight at once. */
+  window: z.number().int().min(1).max(64).default(4),
+  /** Skip objects whose destination copy has the same size and source ETag/checksum. */
+  skipExisting: z.boolean().default(false),
+  /** Name-count ceiling for templates. */
+  maxNames: z.number().int().min(1).max(1_000_000_000).default(DEFAULT_MAX_NAMES),
+  /** Only these indexes (resume of a finished job with failures): ranges [start, end). */
+  onlyIndexes: z.array(z.tuple([z.number().int().min(0), z.number().int().min(1)])).max(10_000).optional(),
+});
+export type JobOptions = z.infer<typeof JobOptionsSchema>;
+
+export const TotalsSchema = z.object({
+  copied: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  bytes: z.number().min(0),
+  /** Objects written more than once (a batch retried after a crash redid work since its last checkpoint). */
+  rewritten: z.number().int().min(0),
+});
+export type Totals = z.infer<typeof TotalsSchema>;
+export const zeroTotals = (): Totals => ({ copied: 0, skipped: 0, failed: 0, bytes: 0, rewritten: 0 });
+
+export const ObjectFailureSchema = z.object({
+  index: z.number().int().min(0),
+  name: z.string(),
+  type: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type ObjectFailure = z.infer<typeof ObjectFailureSchema>;
+
+/** State carried across continue-as-new. */
+export const CarrySchema = z.object({
+  /** Next index (or position in onlyIndexes space) not yet dispatched. */
+  cursor: z.number().int().min(0),
+  totals: TotalsSchema,
+  failures: z.array(ObjectFailureSchema),
+  /** Failed indexes beyond the recorded `failures` detail cap, as [start, end) ranges. */
+  failedRanges: z.array(z.tuple([z.number().int(), z.number().int()])),
+  startedAtMs: z.number(),
+  runs: z.number().int().min(1),
+  maxHistoryEvents: z.number().int().min(0),
+  paused: z.boolean(),
+  stopRequested: z.boolean(),
+  /** Origin URL of the file server of a `directory` source, once it serves. */
+  servedUrl: z.string().optional(),
+});
+export type Carry = z.infer<typeof CarrySchema>;
+
+export const MigrationInputSchema = z.object({
+  source: SourceSchema,
+  /** Bucket URI (parsed and validated by parseBucketUri). */
+  destination: z.string().min(1),
+  options: JobOptionsSchema.default(JobOptionsSchema.parse({})),
+  description: z.string().max(1000).optional(),
+  /** Set by continue-as-new only. */
+  carry: CarrySchema.optional(),
+});
+export type MigrationInput = z.input<typeof MigrationInputSchema>;
+export type MigrationInputParsed = z.infer<typeof MigrationInputSchema>;
+
+export const JobState = {
+  Running: 'running',
+  Paused: 'paused',
+  Stopping: 'stopping',
+  Completed: 'completed',
+  CompletedWithFailures: 'completed-with-failures',
+  Stopped: 'stopped',
+  Failed: 'failed',
+} as const;
+export type JobState = (typeof JobState)[keyof typeof JobState];
+
+export const MigrationReportSchema = z.object({
+  state: z.enum(['completed', 'completed-with-failures', 'stopped']),
+  source: z.string(),
+  destination: z.string(),
+  total: z.number().int(),
+  totals: TotalsSchema,
+  /** First failures in detail (capped); failedCount is the true number. */
+  failures: z.array(ObjectFailureSchema),
+  failedRanges: z.array(z.tuple([z.number().int(), z.number().int()])),
+  durationMs: z.number(),
+  runs: z.number().int(),
+  maxHistoryEvents: z.number().int(),
+  /** Where a stopped job was: indexes below it were dispatched. */
+  cursor: z.number().int(),
+});
+export type MigrationReport = z.infer<typeof MigrationReportSchema>;
+
+export const ProgressSchema = z.object({
+  state: z.string(),
+  total: z.number().int(),
+  done: z.number().int(),
+  totals: TotalsSchema,
+  inFlightBatches: z.number().int(),
+  maxConns: z.number().int(),
+  limitBph: z.number(),
+  elapsedMs: z.number(),
+  bytesPerSec: z.number(),
+  objectsPerSec: z.number(),
+  etaMs: z.number().nullable(),
+  source: z.string(),
+  destination: z.string(),
+  servedUrl: z.string().optional(),
+  recentFailures: z.array(ObjectFailureSchema),
+  runs: z.number().int(),
+});
+export type Progress = z.infer<typeof ProgressSchema>;
+
+export const SetOptionsSchema = z
+  .object({
+    maxConns: z.number().int().min(1).max(1024).optional(),
+    limitBph: z.number().int().min(0).optional(),
+  })
+  .refine((v) => v.maxConns !== undefined || v.limitBph !== undefined, 'nothing to change');
+export type SetOptionsInput = z.infer<typeof SetOptionsSchema>;
+
+/** One copyBatch activity: indexes [start, end) of the job's name space. */
+export const CopyBatchInputSchema = z.object({
+  jobId: z.string().min(1),
+  baseUrl: z.string().url(),
+  /** Either a template (names computed inside the activity) or an explicit list slice. */
+  template: z.string().optional(),
+  fmt: FmtRangeSchema.optional(),
+  names: z.array(z.string()).optional(),
+  maxNames: z.number().int().min(1),
+  start: z.number().int().min(0),
+  end: z.number().int().min(1),
+  /** Explicit indexes instead of [start, end) (resume of failed objects). */
+  indexes: z.array(z.number().int().min(0)).optional(),
+  destination: z.string().min(1),
+  concurrency: z.number().int().min(1).max(1024),
+  skipExisting: z.boolean(),
+  /** Bytes per second for this batch; 0 = unlimited. */
+  limitBps: z.number().min(0),
+});
+export type CopyBatchInput = z.infer<typeof CopyBatchInputSchema>;
+
+export const CopyBatchOutputSchema = z.object({
+  totals: TotalsSchema,
+  failures: z.array(ObjectFailureSchema),
+  attempts: z.number().int(),
+});
+export type CopyBatchOutput = z.infer<typeof CopyBatchOutputSchema>;
+
+/** Format zod issues as `path: message` lines for users. */
+export function formatZodError(err: z.ZodError, what: string): string {
+  const lines = err.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+  return `invalid ${what}:\n${lines.join('\n')}`;
+}

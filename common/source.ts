@@ -1,0 +1,61 @@
+// Splitting a download URL template into the origin base URL and the object-name template, the way the ais
+// CLI names downloaded objects: everything after the last '/' that precedes the first template token is the
+// object name (so `http://h/abc/shard-{001..999}.tar` → base `http://h/abc/`, names `shard-001.tar`...).
+import type { Source } from './schemas.js';
+
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN = /[{@%]/;
+
+export function splitUrlTemplate(urlTemplate: string): { baseUrl: string; template: string } {
+  const m = /^(https?):\/\/([^/]*)(\/.*)?$/i.exec(urlTemplate);
+  if (!m) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(urlTemplate)?.[1];
+    throw new SourceError(
+      scheme
+        ? `unsupported URL scheme "${scheme}:" in "${urlTemplate}" (supported: http://, https://)`
+        : `"${urlTemplate}" is not an http(s) URL template`,
+      'SOURCE_BAD_URL',
+    );
+  }
+  const authority = m[2] ?? '';
+  if (authority.includes('@'))
+    throw new SourceError(
+      `credentials in the URL are not accepted (they would be stored in workflow history): "${redact(urlTemplate)}"`,
+      'SOURCE_CREDENTIALS_IN_URL',
+    );
+  if (!authority || TOKEN.test(authority))
+    throw new SourceError(`host of "${urlTemplate}" is empty or templated`, 'SOURCE_BAD_HOST');
+  const path = m[3] ?? '/';
+  if (path.includes('?') || path.includes('#'))
+    throw new SourceError(`query strings and fragments are not supported in "${urlTemplate}"`, 'SOURCE_QUERY');
+  const firstToken = path.search(TOKEN);
+  const cut = firstToken < 0 ? path.lastIndexOf('/') : path.lastIndexOf('/', firstToken);
+  const template = path.slice(cut + 1);
+  if (!template) throw new SourceError(`"${urlTemplate}" names no object (it ends with '/')`, 'SOURCE_NO_NAME');
+  return { baseUrl: `${m[1]!.toLowerCase()}://${authority}${path.slice(0, cut + 1)}`, template };
+}
+
+/** Human form of a source, for summaries and tables. */
+export function describeSource(s: Source): string {
+  switch (s.kind) {
+    case 'template':
+      return `${s.baseUrl}${s.template}`;
+    case 'list':
+      return `${s.baseUrl} (${s.names.length} listed names)`;
+    case 'directory':
+      return `${s.root}/${s.template} (served by ${s.hostQueue})`;
+  }
+}
+
+function redact(u: string): string {
+  return u.replace(/\/\/[^/@]*@/, '//***@');
+}
