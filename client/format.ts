@@ -1,0 +1,67 @@
+// Output helpers shaped like the ais CLI: human sizes (KiB/MiB), aligned tables, durations.
+
+/** A user-facing error: printed without a stack, with exit code `code` (2 = bad input). */
+export class CLIError extends Error {
+  override readonly name = 'CLIError';
+  constructor(
+    message: string,
+    readonly code = 2,
+  ) {
+    super(message);
+  }
+}
+
+export function humanBytes(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v}B` : `${v.toFixed(2)}${units[u]}`;
+}
+
+/** Parse `10GiB`, `500MB`, `1.5g`, `1048576` into bytes; throws CLIError naming the option. */
+export function parseBytes(text: string, option: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?)b?\s*$/i.exec(text);
+  if (!m) throw new CLIError(`invalid ${option} "${text}": expected a size such as 500MiB, 10GB or 1048576`);
+  const pow = ' kmgtp'.indexOf((m[2] ?? '').toLowerCase() || ' ');
+  const base = m[3] || !m[2] ? 1024 : 1000;
+  const v = Math.round(Number(m[1]) * base ** Math.max(0, pow));
+  if (!Number.isSafeInteger(v)) throw new CLIError(`invalid ${option} "${text}": too large`);
+  return v;
+}
+
+export function parseIntOption(text: string, option: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new CLIError(`invalid ${option} "${text}": expected an integer in [${min}, ${max}]`);
+  const v = Number(text);
+  if (v < min || v > max) throw new CLIError(`invalid ${option} ${v}: must be in [${min}, ${max}]`);
+  return v;
+}
+
+export function humanDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function bar(fraction: number, width = 30): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const full = Math.round(f * width);
+  return `[${'#'.repeat(full)}${'-'.repeat(width - full)}]`;
+}

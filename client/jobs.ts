@@ -1,0 +1,453 @@
+// Job commands: start (download / prefetch / migrate), show, stop, pause, unpause, resume.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, writeFileSync, closeSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { Listr } from 'listr2';
+import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
+import {
+  MigrationInputSchema,
+  formatZodError,
+  type MigrationInput,
+  type MigrationReport,
+  type Progress,
+} from '../common/schemas.js';
+import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
+import { describeSource } from '../common/source.js';
+import { parseTemplate } from '../common/template.js';
+import { validateObjectName } from '../common/names.js';
+import { stateDir } from '../devserver/paths.js';
+import { DEFAULT_TASK_QUEUE } from '../worker/index.js';
+import { startWorkers, type RunningWorkers } from '../worker/run.js';
+import { migrationWorkflow, pauseSignal, progressQuery, stopSignal, unpauseSignal, setOptionsUpdate } from '../workflows/index.js';
+import { connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
+import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
+
+export interface StartFlags {
+  wait?: boolean;
+  dryRun?: boolean;
+  desc?: string;
+  taskQueue?: string;
+  jobId?: string;
+  /** Run an in-process worker serving this directory (migrate). */
+  serveRoot?: string;
+  hostQueue?: string;
+  quiet?: boolean;
+}
+
+export const EXIT = { ok: 0, error: 1, usage: 2, failures: 3, stopped: 4 } as const;
+
+export function taskQueueOf(flags: { taskQueue?: string }): string {
+  return flags.taskQueue ?? process.env.FERRY_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+}
+
+/** Validate a job locally, before anything is started or written. Throws CLIError naming the problem. */
+export function validateJob(input: MigrationInput): { total: number; first: string; last: string } {
+  const r = MigrationInputSchema.safeParse(input);
+  if (!r.success) throw new CLIError(formatZodError(r.error, 'job'));
+  const src = r.data.source;
+  parseBucketUri(r.data.destination);
+  if (src.kind === 'list') {
+    const seen = new Set<string>();
+    src.names.forEach((n, i) => {
+      const p = validateObjectName(n);
+      if (p) throw new CLIError(`object list line ${i + 1}: invalid name "${n}": ${p}`);
+      if (seen.has(n)) throw new CLIError(`object list line ${i + 1}: duplicate name "${n}"`);
+      seen.add(n);
+    });
+    return { total: src.names.length, first: src.names[0]!, last: src.names.at(-1)! };
+  }
+  const t = parseTemplate(src.template, {
+    maxNames: r.data.options.maxNames,
+    ...(src.fmt ? { fmt: src.fmt } : {}),
+  });
+  const first = t.nameAt(0);
+  const last = t.nameAt(t.count - 1);
+  for (const [n, where] of [
+    [first, 'first'],
+    [last, 'last'],
+  ] as const) {
+    const p = validateObjectName(n);
+    if (p) throw new CLIError(`template "${src.template}": ${where} name "${n}" is invalid: ${p}`);
+  }
+  return { total: t.count, first, last };
+}
+
+export async function startJob(prefix: string, input: MigrationInput, flags: StartFlags): Promise<number> {
+  const plan = validateJob(input);
+  const destination = formatBucketUri(parseBucketUri(input.destination));
+  const parsed = MigrationInputSchema.parse(input);
+  const sourceText = describeSource(parsed.source);
+  if (flags.dryRun) {
+    console.log(
+      table(
+        ['PROPERTY', 'VALUE'],
+        [
+          ['source', sourceText],
+          ['destination', destination],
+          ['objects', String(plan.total)],
+          ['first', plan.first],
+          ['last', plan.last],
+          ['batches', String(Math.ceil(plan.total / parsed.options.batchSize))],
+        ],
+      ),
+    );
+    console.log('dry run: nothing copied');
+    return EXIT.ok;
+  }
+  const log = (m: string) => {
+    if (!flags.quiet) console.error(m);
+  };
+  const conn = await connect({ log });
+  let workers: RunningWorkers | undefined;
+  try {
+    const taskQueue = taskQueueOf(flags);
+    if (flags.wait || flags.serveRoot) {
+      workers = await startWorkers({
+        address: conn.address,
+        namespace: conn.namespace,
+        connectionOptions: conn.connectionOptions as Record<string, unknown>,
+        taskQueue,
+        ...(flags.serveRoot ? { serveRoot: flags.serveRoot } : {}),
+        ...(flags.hostQueue ? { hostQueue: flags.hostQueue } : {}),
+      });
+    } else if (conn.embedded) {
+      ensureDaemonWorker(log);
+    }
+    const jobId = flags.jobId ?? `${prefix}-${randomBytes(5).toString('hex')}`;
+    const handle = await conn.client.workflow.start(migrationWorkflow, {
+      workflowId: jobId,
+      taskQueue,
+      args: [input],
+      staticSummary: `ferry ${prefix === 'mig' ? 'migrate' : 'download'}: ${plan.total} objects → ${destination}`,
+      staticDetails: [
+        `**source**: \`${sourceText}\``,
+        `**destination**: \`${destination}\``,
+        `**objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
+        `**options**: max-conns ${parsed.options.maxConns}, batch-size ${parsed.options.batchSize}, window ${parsed.options.window}` +
+          `${parsed.options.skipExisting ? ', skip-existing' : ''}${parsed.options.limitBph ? `, limit ${humanBytes(parsed.options.limitBph)}/h` : ''}`,
+        ...(parsed.description ? [`**description**: ${parsed.description}`] : []),
+      ].join('\n'),
+      typedSearchAttributes: [
+        { key: FerryDestination, value: destination },
+        { key: FerrySource, value: sourceText.slice(0, 250) },
+        { key: FerryState, value: 'running' },
+      ],
+    });
+    console.log(jobId);
+    if (!flags.wait) {
+      console.log(`Run \`ferry show job ${jobId} --progress\` to monitor the progress.`);
+      if (conn.embedded?.uiUrl) console.log(`Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`);
+      return EXIT.ok;
+    }
+    if (conn.embedded?.uiUrl) log(`Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`);
+    await watchJobs(conn, [handle.workflowId], { quiet: flags.quiet ?? false });
+    return await printResult(conn.client, jobId);
+  } finally {
+    await workers?.shutdown();
+    await conn.close();
+  }
+}
+
+/** In embedded mode with no --wait, a background worker runs jobs after this command exits. */
+export function ensureDaemonWorker(log: (m: string) => void): void {
+  if (embeddedWorkerAlive()) return;
+  const dir = stateDir();
+  mkdirSync(dir, { recursive: true });
+  const out = openSync(join(dir, 'worker.log'), 'a');
+  const bin = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
+  const child = spawn(process.execPath, [bin, 'worker'], { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  writeFileSync(workerPidPath(), String(child.pid));
+  log(`started a background worker (pid ${child.pid}, log ${join(dir, 'worker.log')}; \`ferry server stop\` stops it)`);
+}
+
+export async function printResult(client: Client, jobId: string): Promise<number> {
+  const handle = client.workflow.getHandle(jobId);
+  let report: MigrationReport;
+  try {
+    report = (await handle.result()) as MigrationReport;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause;
+      const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+      console.error(`job ${jobId} failed${type ? ` (${type})` : ''}: ${cause?.message ?? err.message}`);
+      return type === 'InvalidInput' ? EXIT.usage : EXIT.error;
+    }
+    throw err;
+  }
+  printReport(jobId, report);
+  return report.state === 'completed' ? EXIT.ok : report.state === 'stopped' ? EXIT.stopped : EXIT.failures;
+}
+
+export function printReport(jobId: string, r: MigrationReport): void {
+  const secs = r.durationMs / 1000;
+  console.log(
+    `job ${jobId} ${r.state}: ${r.totals.copied} copied, ${r.totals.skipped} skipped, ${r.totals.failed} failed of ${r.total}; ` +
+      `${humanBytes(r.totals.bytes)} in ${humanDuration(r.durationMs)} (${(r.totals.copied / Math.max(secs, 0.001)).toFixed(0)} obj/s, ` +
+      `${humanBytes(r.totals.bytes / Math.max(secs, 0.001))}/s); runs ${r.runs}, largest run history ${r.maxHistoryEvents} events`,
+  );
+  if (r.failures.length) {
+    console.log(
+      table(
+        ['FAILED OBJECT', 'ERROR', 'RETRYABLE', 'MESSAGE'],
+        r.failures.slice(0, 50).map((f) => [f.name, f.type, f.retryable ? 'yes' : 'no', f.message.slice(0, 120)]),
+      ),
+    );
+    if (r.totals.failed > 50) console.log(`... ${r.totals.failed - 50} more; \`ferry show job ${jobId} --json\` has all recorded`);
+    console.log(`Run \`ferry job resume ${jobId}\` to copy the failed objects again.`);
+  }
+}
+
+/** Live progress of one or more jobs until they close. */
+export async function watchJobs(conn: Connected, ids: string[], opts: { quiet: boolean }): Promise<void> {
+  const tty = process.stderr.isTTY && !opts.quiet;
+  const tasks = new Listr(
+    ids.map((id) => ({
+      title: id,
+      task: async (_ctx: unknown, task: { output: string; title: string }) => {
+        let lastPrint = 0;
+        for (;;) {
+          const handle = conn.client.workflow.getHandle(id);
+          const desc = await handle.describe();
+          if (desc.status.name !== 'RUNNING') {
+            task.title = `${id}: ${desc.status.name.toLowerCase()}`;
+            return;
+          }
+          try {
+            const p = await handle.query(progressQuery);
+            const line = progressLine(p);
+            if (tty || Date.now() - lastPrint > 5000) {
+              task.output = line;
+              lastPrint = Date.now();
+            }
+          } catch {
+            // Between continue-as-new runs, or before the first workflow task: try again.
+          }
+          await sleep(tty ? 500 : 1000);
+        }
+      },
+      rendererOptions: { persistentOutput: true, outputBar: 1 },
+    })),
+    {
+      concurrent: true,
+      exitOnError: false,
+      renderer: opts.quiet ? 'silent' : tty ? 'default' : 'simple',
+      rendererOptions: {},
+    },
+  );
+  await tasks.run();
+}
+
+export function progressLine(p: Progress): string {
+  const frac = p.total ? p.done / p.total : 1;
+  return (
+    `${bar(frac)} ${(frac * 100).toFixed(1)}% ${p.done}/${p.total} ` +
+    `(${p.totals.copied} copied, ${p.totals.skipped} skipped, ${p.totals.failed} failed) ` +
+    `${humanBytes(p.bytesPerSec)}/s ${p.objectsPerSec.toFixed(0)} obj/s ETA ${humanDuration(p.etaMs)} [${p.state}]`
+  );
+}
+
+export async function showJobs(opts: { all?: boolean; json?: boolean }): Promise<number> {
+  const conn = await connect({ allowEmbedded: true });
+  try {
+    const query = `WorkflowType = 'migrationWorkflow'${opts.all ? '' : ` AND ExecutionStatus = 'Running'`}`;
+    const rows: string[][] = [];
+    const json: unknown[] = [];
+    for await (const wf of conn.client.workflow.list({ query })) {
+      const row = await jobRow(conn.client, wf);
+      rows.push(row);
+      json.push({ id: row[0], state: row[1], progress: row[2], source: row[3], destination: row[4], started: row[5] });
+      if (rows.length >= 1000) break;
+    }
+    if (opts.json) console.log(JSON.stringify(json, null, 2));
+    else if (rows.length === 0) console.log(opts.all ? 'no jobs' : 'no running jobs (use --all to include finished ones)');
+    else console.log(table(['JOB ID', 'STATE', 'PROGRESS', 'SOURCE', 'DESTINATION', 'STARTED'], rows));
+    return EXIT.ok;
+  } finally {
+    await conn.close();
+  }
+}
+
+async function jobRow(client: Client, wf: WorkflowExecutionInfo): Promise<string[]> {
+  const sa = wf.typedSearchAttributes;
+  let state = sa.get(FerryState) ?? wf.status.name.toLowerCase();
+  let progress = '-';
+  if (wf.status.name === 'RUNNING') {
+    try {
+      const p = await client.workflow.getHandle(wf.workflowId).query(progressQuery);
+      progress = `${p.done}/${p.total}`;
+      state = p.state;
+    } catch {
+      // not answering queries yet
+    }
+  } else if (wf.status.name !== 'COMPLETED') state = wf.status.name.toLowerCase();
+  return [wf.workflowId, state, progress, sa.get(FerrySource) ?? '-', sa.get(FerryDestination) ?? '-', wf.startTime.toISOString()];
+}
+
+export async function showJob(id: string, opts: { progress?: boolean; json?: boolean }): Promise<number> {
+  const conn = await connect({ allowEmbedded: true });
+  try {
+    const handle = conn.client.workflow.getHandle(id);
+    let desc;
+    try {
+      desc = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
+      throw err;
+    }
+    if (desc.status.name === 'RUNNING') {
+      if (opts.progress) {
+        await watchJobs(conn, [id], { quiet: false });
+        return await printResult(conn.client, id);
+      }
+      const p = await handle.query(progressQuery);
+      if (opts.json) console.log(JSON.stringify(p, null, 2));
+      else {
+        console.log(
+          table(
+            ['PROPERTY', 'VALUE'],
+            [
+              ['job', id],
+              ['state', p.state],
+              ['source', p.source],
+              ['destination', p.destination],
+              ['progress', progressLine(p)],
+              ['bytes', humanBytes(p.totals.bytes)],
+              ['elapsed', humanDuration(p.elapsedMs)],
+              ['max-conns', String(p.maxConns)],
+              ['runs', String(p.runs)],
+              ...(p.servedUrl ? [['origin', p.servedUrl]] : []),
+            ],
+          ),
+        );
+      }
+      return EXIT.ok;
+    }
+    if (desc.status.name === 'COMPLETED') {
+      const report = (await handle.result()) as MigrationReport;
+      if (opts.json) console.log(JSON.stringify(report, null, 2));
+      else printReport(id, report);
+      return EXIT.ok;
+    }
+    return await printResult(conn.client, id).catch(() => {
+      console.log(`job ${id}: ${desc.status.name.toLowerCase()}`);
+      return EXIT.error;
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function signalJob(id: string, what: 'stop' | 'pause' | 'unpause'): Promise<number> {
+  const conn = await connect({ allowEmbedded: true });
+  try {
+    const handle = conn.client.workflow.getHandle(id);
+    const desc = await handle.describe().catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
+      throw err;
+    });
+    if (desc.status.name !== 'RUNNING') throw new CLIError(`job ${id} is not running (${desc.status.name.toLowerCase()})`, EXIT.error);
+    await handle.signal(what === 'stop' ? stopSignal : what === 'pause' ? pauseSignal : unpauseSignal);
+    console.log(`${what} requested for job ${id}`);
+    return EXIT.ok;
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function setJobOptions(id: string, change: { maxConns?: number; limitBph?: number }): Promise<number> {
+  const conn = await connect({ allowEmbedded: true });
+  try {
+    const r = await conn.client.workflow.getHandle(id).executeUpdate(setOptionsUpdate, { args: [change] });
+    console.log(`job ${id}: max-conns ${r.maxConns}, limit ${r.limitBph ? `${humanBytes(r.limitBph)}/h` : 'none'}`);
+    return EXIT.ok;
+  } finally {
+    await conn.close();
+  }
+}
+
+/**
+ * Resume: a running-but-paused job is unpaused; a closed job is started again under the same ID. When the
+ * last run finished with failures recorded index by index, only those are copied; otherwise (stopped,
+ * failed, terminated) the whole name space is walked with --skip-existing, so only missing or different
+ * objects are copied.
+ */
+export async function resumeJob(id: string, flags: StartFlags): Promise<number> {
+  const conn = await connect({ allowEmbedded: true });
+  try {
+    const handle = conn.client.workflow.getHandle(id);
+    const desc = await handle.describe().catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
+      throw err;
+    });
+    if (desc.status.name === 'RUNNING') {
+      await handle.signal(unpauseSignal);
+      console.log(`job ${id} is running; unpause requested`);
+      return EXIT.ok;
+    }
+    const history = await handle.fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const payload = started?.input?.payloads?.[0];
+    if (!payload) throw new CLIError(`job ${id}: cannot read its input from history`, EXIT.error);
+    const prev = conn.client.options.loadedDataConverter.payloadConverter.fromPayload<MigrationInput>(payload);
+    const { carry: _carry, ...base } = prev;
+    const options = { ...(base.options ?? {}) };
+    let note = 'copying what is missing or different (skip-existing)';
+    let report: MigrationReport | undefined;
+    if (desc.status.name === 'COMPLETED') report = (await handle.result()) as MigrationReport;
+    if (report && report.state === 'completed') {
+      console.log(`job ${id} already completed with no failures; nothing to resume`);
+      return EXIT.ok;
+    }
+    if (report && report.state === 'completed-with-failures' && failuresComplete(report)) {
+      options.onlyIndexes = indexRanges(report);
+      options.skipExisting = false;
+      const n = options.onlyIndexes.reduce((a, [s, e]) => a + e - s, 0);
+      note = `retrying the ${n} failed objects`;
+    } else {
+      options.skipExisting = true;
+      delete options.onlyIndexes;
+    }
+    console.error(`resuming job ${id}: ${note}`);
+    const input: MigrationInput = { ...base, options };
+    const root = srcRoot(input);
+    const hostQueue = input.source.kind === 'directory' ? input.source.hostQueue : undefined;
+    return await startJob('', input, {
+      ...flags,
+      jobId: id,
+      ...(root && hostQueue ? { serveRoot: root, hostQueue, wait: true } : {}),
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+// --- internal ---
+function srcRoot(input: MigrationInput): string | undefined {
+  return input.source.kind === 'directory' && input.source ? input.source.root : undefined;
+}
+
+function failuresComplete(r: MigrationReport): boolean {
+  const recorded = r.failures.filter((f) => !f.name.startsWith('#') || /^#\d+$/.test(f.name)).length;
+  const inRanges = r.failedRanges.reduce((a, [s, e]) => a + e - s, 0);
+  return recorded + inRanges >= r.totals.failed && r.totals.failed > 0;
+}
+
+function indexRanges(r: MigrationReport): [number, number][] {
+  const rs: [number, number][] = r.failures.map((f) => [f.index, f.index + 1]);
+  rs.push(...r.failedRanges);
+  rs.sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const x of rs) {
+    const last = out.at(-1);
+    if (last && x[0] <= last[1]) last[1] = Math.max(last[1], x[1]);
+    else out.push([x[0], x[1]]);
+  }
+  return out;
+}

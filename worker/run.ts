@@ -1,0 +1,72 @@
+// `ferry worker`: polls the shared copy queue and, with --serve-root, this host's own queue on which the
+// migration runs step 1 (serveDirectory). Also used in-process by `ferry migrate` and `--wait`.
+import { hostname } from 'node:os';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DEFAULT_TASK_QUEUE, createFerryWorker, installRuntime } from './index.js';
+
+export interface RunWorkerOptions {
+  address: string;
+  namespace: string;
+  /** Temporal connection settings other than address (TLS, API key) from envconfig. */
+  connectionOptions?: Record<string, unknown>;
+  taskQueue?: string;
+  serveRoot?: string;
+  hostQueue?: string;
+  advertiseHost?: string;
+  bind?: string;
+  maxConcurrentActivities?: number;
+}
+
+/** The task queue on which the data host's worker runs step 1. */
+export function hostQueueName(host = hostname()): string {
+  return `ferry-host-${host}`;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Resolves when all workers stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorkers(opts: RunWorkerOptions): Promise<RunningWorkers> {
+  installRuntime();
+  const native = await NativeConnection.connect({ ...(opts.connectionOptions ?? {}), address: opts.address });
+  let clientConn: Promise<Connection> | undefined;
+  const client = async () => {
+    clientConn ??= Connection.connect({ ...(opts.connectionOptions ?? {}), address: opts.address });
+    return new Client({ connection: await clientConn, namespace: opts.namespace });
+  };
+  const common = {
+    connection: native,
+    namespace: opts.namespace,
+    client,
+    ...(opts.advertiseHost ? { advertiseHost: opts.advertiseHost } : {}),
+    ...(opts.bind ? { bind: opts.bind } : {}),
+  };
+  const workers: Worker[] = [
+    await createFerryWorker({
+      ...common,
+      taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+      ...(opts.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
+    }),
+  ];
+  if (opts.serveRoot) {
+    workers.push(
+      await createFerryWorker({ ...common, serveRoot: opts.serveRoot, taskQueue: opts.hostQueue ?? hostQueueName() }),
+    );
+  }
+  const done = Promise.all(workers.map((w) => w.run())).then(async () => {
+    await native.close();
+    if (clientConn) await (await clientConn).close();
+  });
+  return {
+    workers,
+    done,
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await done;
+    },
+  };
+}
