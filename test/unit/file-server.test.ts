@@ -304,6 +304,25 @@ describe('startFileServer: ranges', () => {
     assert.equal(head.body.length, 0);
   });
 
+  test('ranges of a large (streamed) file are exact too', async (t) => {
+    const fx = await makeFixture(t);
+    const payload = randomBytes(3 * 1024 * 1024 + 17);
+    await writeFile(path.join(fx.root, 'large.bin'), payload);
+    const h = await setup(t, {}, fx);
+    const n = payload.length;
+    for (const [range, start, end] of [
+      [undefined, 0, n - 1],
+      ['bytes=1048570-2097160', 1048570, 2097160],
+      ['bytes=-1500000', n - 1500000, n - 1],
+      ['bytes=5-', 5, n - 1],
+    ] as const) {
+      const r = await h.get('/large.bin', range === undefined ? {} : { range });
+      assert.equal(r.status, range === undefined ? 200 : 206);
+      assert.equal(r.body.length, end - start + 1);
+      assert.ok(r.body.equals(payload.subarray(start, end + 1)), range);
+    }
+  });
+
   test('unsatisfiable ranges give 416 with bytes */size', async (t) => {
     const h = await setup(t);
     for (const [p, range, size] of [
