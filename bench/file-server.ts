@@ -33,7 +33,12 @@ async function serve(root: string): Promise<void> {
   process.stdin.on('end', () => void server.close());
 }
 
-async function ensureFiles(dir: string, count: number, size: number, name: (i: number) => string): Promise<void> {
+async function ensureFiles(
+  dir: string,
+  count: number,
+  size: number,
+  name: (i: number) => string,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const payload = Buffer.alloc(size, 0x61);
   for (let i = 0; i < count; i++) {
