@@ -17,7 +17,7 @@ import {
   type Totals,
 } from '../common/schemas.js';
 import { parseTemplate, type Template } from '../common/template.js';
-import { openBucket, type Bucket } from './buckets/index.js';
+import { openBucket } from './buckets/index.js';
 import { FerryError, classifyError, redactUrl } from './errors.js';
 import { getObject, headObject, objectUrl } from './origin.js';
 
@@ -155,7 +155,11 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
   beat();
   if (signal.aborted) {
     // Cancellation (job stop): the checkpoint is heartbeated; the SDK reports the cancel.
-    throw ApplicationFailure.create({ type: 'Cancelled', message: 'copyBatch cancelled', nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: 'Cancelled',
+      message: 'copyBatch cancelled',
+      nonRetryable: true,
+    });
   }
   if (transient.length > 0) {
     // Retryable: Temporal retries with backoff and the next attempt only redoes these. If retries run out,
@@ -182,7 +186,8 @@ function namer(input: CopyBatchInput): (i: number) => string {
     const base = input.start;
     return (i) => {
       const v = names[i - base];
-      if (v === undefined) throw new FerryError(ErrorType.InvalidInput, `index ${i} outside the batch's name list`);
+      if (v === undefined)
+        throw new FerryError(ErrorType.InvalidInput, `index ${i} outside the batch's name list`);
       return v;
     };
   }
@@ -205,14 +210,18 @@ function safeName(nameOf: (i: number) => string, i: number): string {
   }
 }
 
-function sameSource(dst: { size: number; meta?: { sourceEtag?: string; sourceLastModified?: string } }, src: {
-  size: number | undefined;
-  etag?: string;
-  lastModified?: string;
-}): boolean {
+function sameSource(
+  dst: { size: number; meta?: { sourceEtag?: string; sourceLastModified?: string } },
+  src: {
+    size: number | undefined;
+    etag?: string;
+    lastModified?: string;
+  },
+): boolean {
   if (src.size === undefined || dst.size !== src.size) return false;
   if (src.etag && dst.meta?.sourceEtag) return src.etag === dst.meta.sourceEtag;
-  if (src.lastModified && dst.meta?.sourceLastModified) return src.lastModified === dst.meta.sourceLastModified;
+  if (src.lastModified && dst.meta?.sourceLastModified)
+    return src.lastModified === dst.meta.sourceLastModified;
   // Same size and nothing else to compare: an origin without validators cannot prove a change.
   return !src.etag && !src.lastModified;
 }

@@ -25,37 +25,67 @@ export class FerryError extends Error {
 
 export function httpStatusError(status: number, url: string): FerryError {
   const where = `GET ${redactUrl(url)}`;
-  if (status === 404 || status === 410) return new FerryError(ErrorType.SourceNotFound, `${where}: ${status} not found`);
-  if (status === 401 || status === 403) return new FerryError(ErrorType.SourceForbidden, `${where}: ${status} forbidden`);
+  if (status === 404 || status === 410)
+    return new FerryError(ErrorType.SourceNotFound, `${where}: ${status} not found`);
+  if (status === 401 || status === 403)
+    return new FerryError(ErrorType.SourceForbidden, `${where}: ${status} forbidden`);
   if (status === 408 || status === 429 || status >= 500)
     return new FerryError(ErrorType.SourceUnavailable, `${where}: ${status} (transient)`);
   return new FerryError(ErrorType.SourceRejected, `${where}: unexpected status ${status}`);
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
-  'UND_ERR_ABORTED', 'ECONNABORTED', 'UND_ERR_INFO',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_ABORTED',
+  'ECONNABORTED',
+  'UND_ERR_INFO',
 ]);
 
 export function classifyError(err: unknown): Classified {
   if (err instanceof FerryError) return { type: err.type, retryable: err.retryable, message: err.message };
-  const e = err as { code?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = err as {
+    code?: string;
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const code = e?.code ?? '';
   const message = e?.message ?? String(err);
   if (code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH')
     return { type: ErrorType.LengthMismatch, retryable: true, message };
-  if (NETWORK_CODES.has(code)) return { type: ErrorType.NetworkError, retryable: true, message: `${code}: ${message}` };
+  if (NETWORK_CODES.has(code))
+    return { type: ErrorType.NetworkError, retryable: true, message: `${code}: ${message}` };
   if (code === 'ENOSPC' || code === 'EDQUOT')
-    return { type: ErrorType.DestinationFull, retryable: false, message: `${code}: destination out of space` };
+    return {
+      type: ErrorType.DestinationFull,
+      retryable: false,
+      message: `${code}: destination out of space`,
+    };
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
     return { type: ErrorType.DestinationForbidden, retryable: false, message: `${code}: ${message}` };
   if (code === 'ENAMETOOLONG') return { type: ErrorType.InvalidName, retryable: false, message };
   const status = e?.$metadata?.httpStatusCode;
-  if (status === 401 || status === 403) return { type: ErrorType.DestinationForbidden, retryable: false, message };
+  if (status === 401 || status === 403)
+    return { type: ErrorType.DestinationForbidden, retryable: false, message };
   // Anything unknown (I/O errors, 5xx from a destination, aborted streams) is treated as transient: a bounded
   // number of retries is cheaper than failing an object that would have copied on the next attempt.
-  return { type: ErrorType.DestinationUnavailable, retryable: true, message: code ? `${code}: ${message}` : message };
+  return {
+    type: ErrorType.DestinationUnavailable,
+    retryable: true,
+    message: code ? `${code}: ${message}` : message,
+  };
 }
 
 /** Convert for the workflow boundary: typed, with nonRetryable set from the vocabulary. */

@@ -31,7 +31,11 @@ export function createActivities(deps: ActivityDeps = {}) {
         return await openBucket(input.destination).ensure();
       } catch (err) {
         if (err instanceof BucketUriError)
-          throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message: err.message, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: ErrorType.InvalidInput,
+            message: err.message,
+            nonRetryable: true,
+          });
         throw toApplicationFailure(err);
       }
     },

@@ -53,7 +53,10 @@ export function originHeadFrom(headers: Dispatcher.ResponseData['headers']): Ori
   return out;
 }
 
-export async function getObject(url: string, signal: AbortSignal): Promise<{ head: OriginHead; body: Dispatcher.ResponseData['body'] }> {
+export async function getObject(
+  url: string,
+  signal: AbortSignal,
+): Promise<{ head: OriginHead; body: Dispatcher.ResponseData['body'] }> {
   const res = await request(url, { method: 'GET', dispatcher: originAgent(), signal });
   if (res.statusCode !== 200) {
     // Drain so the keep-alive connection can be reused.

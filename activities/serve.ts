@@ -28,7 +28,9 @@ export interface ServeDeps {
 }
 
 export function makeServeDirectory(deps: ServeDeps) {
-  return async function serveDirectory(input: ServeDirectoryInput): Promise<{ requests: number; bytesSent: number }> {
+  return async function serveDirectory(
+    input: ServeDirectoryInput,
+  ): Promise<{ requests: number; bytesSent: number }> {
     const ctx = Context.current();
     const root = await checkRoot(input.root, deps.serveRoot);
     const prev = ctx.info.heartbeatDetails as { port?: number } | undefined;
@@ -77,7 +79,8 @@ async function checkRoot(root: string, serveRoot: string | undefined): Promise<s
   let real: string;
   try {
     real = await realpath(root);
-    if (!(await stat(real)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    if (!(await stat(real)).isDirectory())
+      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (err) {
     throw ApplicationFailure.create({
       type: ErrorType.InvalidInput,

@@ -56,7 +56,9 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Resolve (and if needed start) the Temporal server the CLI talks to. */
-export async function resolveTemporal(opts: { allowEmbedded?: boolean; log?: (m: string) => void } = {}): Promise<Resolved> {
+export async function resolveTemporal(
+  opts: { allowEmbedded?: boolean; log?: (m: string) => void } = {},
+): Promise<Resolved> {
   const cfg = loadClientConnectConfig();
   const configured = cfg.connectionOptions.address;
   const namespace = cfg.namespace ?? 'default';
@@ -75,7 +77,11 @@ export async function resolveTemporal(opts: { allowEmbedded?: boolean; log?: (m:
   }
   // Someone else's server on the conventional port?
   if (await pingTemporal(DEFAULT_ADDRESS, namespace)) {
-    return { address: DEFAULT_ADDRESS, namespace, connectionOptions: { ...connectionOptions, address: DEFAULT_ADDRESS } };
+    return {
+      address: DEFAULT_ADDRESS,
+      namespace,
+      connectionOptions: { ...connectionOptions, address: DEFAULT_ADDRESS },
+    };
   }
   if (opts.allowEmbedded === false) {
     throw new Error(
@@ -109,13 +115,22 @@ export async function startEmbeddedServer(log?: (m: string) => void): Promise<Em
   });
   // A daemon: it outlives this command so jobs keep running and `ferry show job` can find them.
   server.process.release();
-  const st: EmbeddedState = { address: server.address, pid: server.pid, dbFile, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) };
+  const st: EmbeddedState = {
+    address: server.address,
+    pid: server.pid,
+    dbFile,
+    ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}),
+  };
   writeFileSync(embeddedStatePath(), JSON.stringify(st, null, 2));
-  log?.(`Temporal dev server at ${st.address}; Web UI: ${st.uiUrl ?? '(headless)'}  (stop it with \`ferry server stop\`)`);
+  log?.(
+    `Temporal dev server at ${st.address}; Web UI: ${st.uiUrl ?? '(headless)'}  (stop it with \`ferry server stop\`)`,
+  );
   return st;
 }
 
-export async function connect(opts: { allowEmbedded?: boolean; log?: (m: string) => void } = {}): Promise<Connected> {
+export async function connect(
+  opts: { allowEmbedded?: boolean; log?: (m: string) => void } = {},
+): Promise<Connected> {
   const r = await resolveTemporal(opts);
   const connection = await Connection.connect({ ...r.connectionOptions, address: r.address });
   const client = new Client({ connection, namespace: r.namespace });

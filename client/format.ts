@@ -35,7 +35,8 @@ export function parseBytes(text: string, option: string): number {
 }
 
 export function parseIntOption(text: string, option: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new CLIError(`invalid ${option} "${text}": expected an integer in [${min}, ${max}]`);
+  if (!/^\d+$/.test(text.trim()))
+    throw new CLIError(`invalid ${option} "${text}": expected an integer in [${min}, ${max}]`);
   const v = Number(text);
   if (v < min || v > max) throw new CLIError(`invalid ${option} ${v}: must be in [${min}, ${max}]`);
   return v;

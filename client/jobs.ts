@@ -5,7 +5,12 @@ import { mkdirSync, openSync, writeFileSync, closeSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Listr } from 'listr2';
 import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
@@ -23,7 +28,14 @@ import { validateObjectName } from '../common/names.js';
 import { stateDir } from '../devserver/paths.js';
 import { DEFAULT_TASK_QUEUE } from '../worker/index.js';
 import { startWorkers, type RunningWorkers } from '../worker/run.js';
-import { migrationWorkflow, pauseSignal, progressQuery, stopSignal, unpauseSignal, setOptionsUpdate } from '../workflows/index.js';
+import {
+  migrationWorkflow,
+  pauseSignal,
+  progressQuery,
+  stopSignal,
+  unpauseSignal,
+  setOptionsUpdate,
+} from '../workflows/index.js';
 import { connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
 import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
 
@@ -141,10 +153,14 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
     console.log(jobId);
     if (!flags.wait) {
       console.log(`Run \`ferry show job ${jobId} --progress\` to monitor the progress.`);
-      if (conn.embedded?.uiUrl) console.log(`Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`);
+      if (conn.embedded?.uiUrl)
+        console.log(
+          `Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`,
+        );
       return EXIT.ok;
     }
-    if (conn.embedded?.uiUrl) log(`Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`);
+    if (conn.embedded?.uiUrl)
+      log(`Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`);
     await watchJobs(conn, [handle.workflowId], { quiet: flags.quiet ?? false });
     return await printResult(conn.client, jobId);
   } finally {
@@ -164,7 +180,9 @@ export function ensureDaemonWorker(log: (m: string) => void): void {
   closeSync(out);
   child.unref();
   writeFileSync(workerPidPath(), String(child.pid));
-  log(`started a background worker (pid ${child.pid}, log ${join(dir, 'worker.log')}; \`ferry server stop\` stops it)`);
+  log(
+    `started a background worker (pid ${child.pid}, log ${join(dir, 'worker.log')}; \`ferry server stop\` stops it)`,
+  );
 }
 
 export async function printResult(client: Client, jobId: string): Promise<number> {
@@ -196,10 +214,13 @@ export function printReport(jobId: string, r: MigrationReport): void {
     console.log(
       table(
         ['FAILED OBJECT', 'ERROR', 'RETRYABLE', 'MESSAGE'],
-        r.failures.slice(0, 50).map((f) => [f.name, f.type, f.retryable ? 'yes' : 'no', f.message.slice(0, 120)]),
+        r.failures
+          .slice(0, 50)
+          .map((f) => [f.name, f.type, f.retryable ? 'yes' : 'no', f.message.slice(0, 120)]),
       ),
     );
-    if (r.totals.failed > 50) console.log(`... ${r.totals.failed - 50} more; \`ferry show job ${jobId} --json\` has all recorded`);
+    if (r.totals.failed > 50)
+      console.log(`... ${r.totals.failed - 50} more; \`ferry show job ${jobId} --json\` has all recorded`);
     console.log(`Run \`ferry job resume ${jobId}\` to copy the failed objects again.`);
   }
 }
@@ -262,11 +283,19 @@ export async function showJobs(opts: { all?: boolean; json?: boolean }): Promise
     for await (const wf of conn.client.workflow.list({ query })) {
       const row = await jobRow(conn.client, wf);
       rows.push(row);
-      json.push({ id: row[0], state: row[1], progress: row[2], source: row[3], destination: row[4], started: row[5] });
+      json.push({
+        id: row[0],
+        state: row[1],
+        progress: row[2],
+        source: row[3],
+        destination: row[4],
+        started: row[5],
+      });
       if (rows.length >= 1000) break;
     }
     if (opts.json) console.log(JSON.stringify(json, null, 2));
-    else if (rows.length === 0) console.log(opts.all ? 'no jobs' : 'no running jobs (use --all to include finished ones)');
+    else if (rows.length === 0)
+      console.log(opts.all ? 'no jobs' : 'no running jobs (use --all to include finished ones)');
     else console.log(table(['JOB ID', 'STATE', 'PROGRESS', 'SOURCE', 'DESTINATION', 'STARTED'], rows));
     return EXIT.ok;
   } finally {
@@ -287,7 +316,14 @@ async function jobRow(client: Client, wf: WorkflowExecutionInfo): Promise<string
       // not answering queries yet
     }
   } else if (wf.status.name !== 'COMPLETED') state = wf.status.name.toLowerCase();
-  return [wf.workflowId, state, progress, sa.get(FerrySource) ?? '-', sa.get(FerryDestination) ?? '-', wf.startTime.toISOString()];
+  return [
+    wf.workflowId,
+    state,
+    progress,
+    sa.get(FerrySource) ?? '-',
+    sa.get(FerryDestination) ?? '-',
+    wf.startTime.toISOString(),
+  ];
 }
 
 export async function showJob(id: string, opts: { progress?: boolean; json?: boolean }): Promise<number> {
@@ -352,7 +388,8 @@ export async function signalJob(id: string, what: 'stop' | 'pause' | 'unpause'):
       if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
       throw err;
     });
-    if (desc.status.name !== 'RUNNING') throw new CLIError(`job ${id} is not running (${desc.status.name.toLowerCase()})`, EXIT.error);
+    if (desc.status.name !== 'RUNNING')
+      throw new CLIError(`job ${id} is not running (${desc.status.name.toLowerCase()})`, EXIT.error);
     await handle.signal(what === 'stop' ? stopSignal : what === 'pause' ? pauseSignal : unpauseSignal);
     console.log(`${what} requested for job ${id}`);
     return EXIT.ok;
@@ -361,11 +398,16 @@ export async function signalJob(id: string, what: 'stop' | 'pause' | 'unpause'):
   }
 }
 
-export async function setJobOptions(id: string, change: { maxConns?: number; limitBph?: number }): Promise<number> {
+export async function setJobOptions(
+  id: string,
+  change: { maxConns?: number; limitBph?: number },
+): Promise<number> {
   const conn = await connect({ allowEmbedded: true });
   try {
     const r = await conn.client.workflow.getHandle(id).executeUpdate(setOptionsUpdate, { args: [change] });
-    console.log(`job ${id}: max-conns ${r.maxConns}, limit ${r.limitBph ? `${humanBytes(r.limitBph)}/h` : 'none'}`);
+    console.log(
+      `job ${id}: max-conns ${r.maxConns}, limit ${r.limitBph ? `${humanBytes(r.limitBph)}/h` : 'none'}`,
+    );
     return EXIT.ok;
   } finally {
     await conn.close();
@@ -395,7 +437,8 @@ export async function resumeJob(id: string, flags: StartFlags): Promise<number> 
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     const payload = started?.input?.payloads?.[0];
     if (!payload) throw new CLIError(`job ${id}: cannot read its input from history`, EXIT.error);
-    const prev = conn.client.options.loadedDataConverter.payloadConverter.fromPayload<MigrationInput>(payload);
+    const prev =
+      conn.client.options.loadedDataConverter.payloadConverter.fromPayload<MigrationInput>(payload);
     const { carry: _carry, ...base } = prev;
     const options = { ...(base.options ?? {}) };
     let note = 'copying what is missing or different (skip-existing)';

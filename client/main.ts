@@ -3,7 +3,7 @@
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { request } from 'undici';
 import { openBucket } from '../activities/buckets/index.js';
 import { startFileServer } from '../activities/file-server.js';
@@ -52,16 +52,21 @@ interface JobOpts {
   quiet?: boolean;
 }
 
-function jobOptions(cmd: Command): Command {
+function jobOptions(cmd: Command, opts: { wait?: boolean } = {}): Command {
+  if (opts.wait !== false)
+    cmd.option('--wait', 'run an in-process worker and wait for the job to finish', false);
   return cmd
     .option('--max-conns <n>', 'concurrent object transfers across the job (1-1024)', '16')
     .option('--limit-bph <size>', 'bandwidth limit in bytes per hour, e.g. 100GiB (0 = none)', '0')
     .option('--batch-size <n>', 'objects per copy batch (checkpoint and retry unit)', '256')
     .option('--window <n>', 'copy batches in flight at once', '4')
     .option('--skip-existing', 'skip objects whose destination copy has the same size and source ETag', false)
-    .option('--wait', 'run an in-process worker and wait for the job to finish', false)
     .option('--desc <text>', 'job description shown in `show job` and the Temporal UI')
-    .option('--dry-run', 'print the object count, first and last names and the destination; copy nothing', false)
+    .option(
+      '--dry-run',
+      'print the object count, first and last names and the destination; copy nothing',
+      false,
+    )
     .option('--max-names <n>', 'refuse templates with more names than this', '10000000')
     .option('--fmt-start <n>', 'first index for a %d template', '0')
     .option('--fmt-end <n>', 'last index (inclusive) for a %d template (required with %d)')
@@ -101,7 +106,7 @@ function startFlags(o: JobOpts): StartFlags {
 
 /** A bucket argument: URI, or a path (made absolute here: the pure parser has no cwd). */
 export function bucketArg(text: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || /^[a-z0-9]+:/i.test(text) && !text.startsWith('/')) {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || (/^[a-z0-9]+:/i.test(text) && !text.startsWith('/'))) {
     return formatBucketUri(parseBucketUri(text));
   }
   return formatBucketUri(parseBucketUri(resolve(text)));
@@ -112,7 +117,9 @@ function readList(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CLIError(`cannot read object list ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new CLIError(
+      `cannot read object list ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   const names = text
     .split('\n')
@@ -134,12 +141,17 @@ program
   .argument('<dir>', 'directory to serve')
   .option('--bind <addr>', 'address to bind', '127.0.0.1')
   .option('--port <n>', 'port (0 = any free port)', '51061')
-  .option('--token <token>', 'require `Authorization: Bearer <token>` (env FERRY_SERVE_TOKEN); mandatory off loopback')
+  .option(
+    '--token <token>',
+    'require `Authorization: Bearer <token>` (env FERRY_SERVE_TOKEN); mandatory off loopback',
+  )
   .option('--dotfiles <policy>', 'deny | allow', 'deny')
   .action(async (dir: string, o: { bind: string; port: string; token?: string; dotfiles: string }) => {
     const root = resolve(dir);
-    if (!existsSync(root) || !statSync(root).isDirectory()) throw new CLIError(`serve: ${root} is not a directory`);
-    if (o.dotfiles !== 'deny' && o.dotfiles !== 'allow') throw new CLIError(`invalid --dotfiles "${o.dotfiles}": deny or allow`);
+    if (!existsSync(root) || !statSync(root).isDirectory())
+      throw new CLIError(`serve: ${root} is not a directory`);
+    if (o.dotfiles !== 'deny' && o.dotfiles !== 'allow')
+      throw new CLIError(`invalid --dotfiles "${o.dotfiles}": deny or allow`);
     const token = o.token ?? process.env.FERRY_SERVE_TOKEN;
     const server = await startFileServer({
       root,
@@ -190,16 +202,25 @@ const start = job.command('start').description('start a job');
 jobOptions(
   start
     .command('download')
-    .description('download templated URLs into a bucket, e.g. "http://host:51061/abc/shard-{001..999}.tar" ais://abc')
+    .description(
+      'download templated URLs into a bucket, e.g. "http://host:51061/abc/shard-{001..999}.tar" ais://abc',
+    )
     .argument('<url-template>', 'URL with an AIStore template in its object part')
     .argument('<bucket>', 'destination: path, file:///abs, s3://bucket, ais://bucket')
-    .option('--object-list <file>', 'names to download (one per line) relative to <url-template> used as the base URL'),
+    .option(
+      '--object-list <file>',
+      'names to download (one per line) relative to <url-template> used as the base URL',
+    ),
 ).action(async (urlTemplate: string, bucket: string, o: JobOpts & { objectList?: string }) => {
   let input: MigrationInput;
   if (o.objectList) {
     const base = urlTemplate.endsWith('/') ? urlTemplate : `${urlTemplate}/`;
     splitUrlTemplate(`${base}x`);
-    input = { source: { kind: 'list', baseUrl: base, names: readList(o.objectList) }, destination: bucketArg(bucket), options: buildOptions(o) };
+    input = {
+      source: { kind: 'list', baseUrl: base, names: readList(o.objectList) },
+      destination: bucketArg(bucket),
+      options: buildOptions(o),
+    };
   } else {
     const { baseUrl, template } = splitUrlTemplate(urlTemplate);
     const fmt = fmtOf(o);
@@ -238,7 +259,9 @@ jobOptions(
 for (const what of ['stop', 'pause', 'unpause'] as const) {
   job
     .command(what)
-    .description(`${what} a running job${what === 'stop' ? ' gracefully (in-flight objects finish or are abandoned atomically)' : ''}`)
+    .description(
+      `${what} a running job${what === 'stop' ? ' gracefully (in-flight objects finish or are abandoned atomically)' : ''}`,
+    )
     .argument('<id>', 'job ID')
     .action(async (id: string) => {
       process.exitCode = await signalJob(id, what);
@@ -246,7 +269,9 @@ for (const what of ['stop', 'pause', 'unpause'] as const) {
 }
 job
   .command('resume')
-  .description('resume a paused, stopped, failed or finished-with-failures job: copies only what is missing or failed')
+  .description(
+    'resume a paused, stopped, failed or finished-with-failures job: copies only what is missing or failed',
+  )
   .argument('<id>', 'job ID')
   .option('--wait', 'run an in-process worker and wait', false)
   .option('--task-queue <name>', 'task queue of the copy workers')
@@ -265,7 +290,8 @@ job
       ...(o.maxConns ? { maxConns: parseIntOption(o.maxConns, '--max-conns', 1, 1024) } : {}),
       ...(o.limitBph ? { limitBph: parseBytes(o.limitBph, '--limit-bph') } : {}),
     };
-    if (!Object.keys(change).length) throw new CLIError('job set: nothing to change (give --max-conns or --limit-bph)');
+    if (!Object.keys(change).length)
+      throw new CLIError('job set: nothing to change (give --max-conns or --limit-bph)');
     process.exitCode = await setJobOptions(id, change);
   });
 
@@ -285,14 +311,21 @@ program
 jobOptions(
   program
     .command('migrate')
-    .description('both steps in one durable workflow: serve DIR on this host and copy the template\'s names into BUCKET')
+    .description(
+      "both steps in one durable workflow: serve DIR on this host and copy the template's names into BUCKET",
+    )
     .argument('<dir>', 'source directory (on this host)')
     .argument('<bucket>', 'destination bucket')
     .requiredOption('--template <t>', 'object names relative to <dir>, e.g. shard-{001..999}.tar')
-    .option('--no-wait', 'start and return (a worker with --serve-root covering <dir> must run on this host)'),
+    .option(
+      '--no-wait',
+      'start and return (a worker with --serve-root covering <dir> must run on this host)',
+    ),
+  { wait: false },
 ).action(async (dir: string, bucket: string, o: JobOpts & { template: string }) => {
   const root = resolve(dir);
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new CLIError(`migrate: ${root} is not a directory`);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new CLIError(`migrate: ${root} is not a directory`);
   const fmt = fmtOf(o);
   const hostQueue = hostQueueName();
   const input: MigrationInput = {
@@ -324,7 +357,11 @@ program
     let token: string | undefined;
     let n = 0;
     do {
-      const page = await b.list({ ...(o.prefix ? { prefix: o.prefix } : {}), ...(token ? { token } : {}), limit: 1000 });
+      const page = await b.list({
+        ...(o.prefix ? { prefix: o.prefix } : {}),
+        ...(token ? { token } : {}),
+        limit: 1000,
+      });
       for (const it of page.items) {
         if (n++ >= limit) break;
         if (o.json) console.log(JSON.stringify({ name: it.name, size: it.size }));
@@ -357,46 +394,59 @@ program
       return;
     }
     const from = parseIntOption(o.from, '--from', 0, Number.MAX_SAFE_INTEGER);
-    if (from >= t.count && t.count > 0) throw new CLIError(`--from ${from} is past the last index ${t.count - 1}`);
-    for (const name of t.names(from, parseIntOption(o.limit, '--limit', 0, Number.MAX_SAFE_INTEGER))) console.log(name);
+    if (from >= t.count && t.count > 0)
+      throw new CLIError(`--from ${from} is past the last index ${t.count - 1}`);
+    for (const name of t.names(from, parseIntOption(o.limit, '--limit', 0, Number.MAX_SAFE_INTEGER)))
+      console.log(name);
   });
 
 program
   .command('worker')
-  .description('run a worker: the copy queue, plus this host\'s queue when --serve-root is given')
+  .description("run a worker: the copy queue, plus this host's queue when --serve-root is given")
   .option('--serve-root <dir>', 'directories under this one may be served to migrations (step 1)')
   .option('--task-queue <name>', 'copy task queue (env FERRY_TASK_QUEUE)')
   .option('--host-queue <name>', `this host's queue (default ${hostQueueName()})`)
   .option('--advertise-host <host>', 'host name other workers use to reach the file server')
   .option('--bind <addr>', 'file server bind address (non-loopback requires a token)')
   .option('--max-activities <n>', 'concurrent activities on the copy queue', '16')
-  .action(async (o: { serveRoot?: string; taskQueue?: string; hostQueue?: string; advertiseHost?: string; bind?: string; maxActivities: string }) => {
-    const r = await resolveTemporal({ log: (m) => console.error(m) });
-    const serveRoot = o.serveRoot ? resolve(o.serveRoot) : undefined;
-    if (serveRoot && !(existsSync(serveRoot) && statSync(serveRoot).isDirectory()))
-      throw new CLIError(`--serve-root ${serveRoot} is not a directory`);
-    const w = await startWorkers({
-      address: r.address,
-      namespace: r.namespace,
-      connectionOptions: r.connectionOptions as Record<string, unknown>,
-      taskQueue: taskQueueOf(o),
-      maxConcurrentActivities: parseIntOption(o.maxActivities, '--max-activities', 1, 1024),
-      ...(serveRoot ? { serveRoot } : {}),
-      ...(o.hostQueue ? { hostQueue: o.hostQueue } : {}),
-      ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
-      ...(o.bind ? { bind: o.bind } : {}),
-    });
-    console.error(
-      `ferry worker: ${r.address} namespace ${r.namespace}, queue ${taskQueueOf(o)}` +
-        (serveRoot ? `, host queue ${o.hostQueue ?? hostQueueName()} serving under ${serveRoot}` : ''),
-    );
-    const stop = () => void w.shutdown();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    await w.done;
-  });
+  .action(
+    async (o: {
+      serveRoot?: string;
+      taskQueue?: string;
+      hostQueue?: string;
+      advertiseHost?: string;
+      bind?: string;
+      maxActivities: string;
+    }) => {
+      const r = await resolveTemporal({ log: (m) => console.error(m) });
+      const serveRoot = o.serveRoot ? resolve(o.serveRoot) : undefined;
+      if (serveRoot && !(existsSync(serveRoot) && statSync(serveRoot).isDirectory()))
+        throw new CLIError(`--serve-root ${serveRoot} is not a directory`);
+      const w = await startWorkers({
+        address: r.address,
+        namespace: r.namespace,
+        connectionOptions: r.connectionOptions as Record<string, unknown>,
+        taskQueue: taskQueueOf(o),
+        maxConcurrentActivities: parseIntOption(o.maxActivities, '--max-activities', 1, 1024),
+        ...(serveRoot ? { serveRoot } : {}),
+        ...(o.hostQueue ? { hostQueue: o.hostQueue } : {}),
+        ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
+        ...(o.bind ? { bind: o.bind } : {}),
+      });
+      console.error(
+        `ferry worker: ${r.address} namespace ${r.namespace}, queue ${taskQueueOf(o)}` +
+          (serveRoot ? `, host queue ${o.hostQueue ?? hostQueueName()} serving under ${serveRoot}` : ''),
+      );
+      const stop = () => void w.shutdown();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await w.done;
+    },
+  );
 
-const server = program.command('server').description('the embedded Temporal dev server (when TEMPORAL_ADDRESS is unset)');
+const server = program
+  .command('server')
+  .description('the embedded Temporal dev server (when TEMPORAL_ADDRESS is unset)');
 server
   .command('start')
   .description('start it (as a background daemon) if it is not running')
@@ -413,7 +463,8 @@ server
   .description('print address, Web UI and state directory')
   .action(() => {
     const st = readEmbeddedState();
-    if (st && pidAlive(st.pid)) console.log(`running: ${st.address}, Web UI ${st.uiUrl ?? '-'} (pid ${st.pid}, db ${st.dbFile})`);
+    if (st && pidAlive(st.pid))
+      console.log(`running: ${st.address}, Web UI ${st.uiUrl ?? '-'} (pid ${st.pid}, db ${st.dbFile})`);
     else console.log(`not running (state directory ${stateDir()})`);
   });
 server

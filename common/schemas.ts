@@ -55,7 +55,10 @@ export const JobOptionsSchema = z.object({
   /** Name-count ceiling for templates. */
   maxNames: z.number().int().min(1).max(1_000_000_000).default(DEFAULT_MAX_NAMES),
   /** Only these indexes (resume of a finished job with failures): ranges [start, end). */
-  onlyIndexes: z.array(z.tuple([z.number().int().min(0), z.number().int().min(1)])).max(10_000).optional(),
+  onlyIndexes: z
+    .array(z.tuple([z.number().int().min(0), z.number().int().min(1)]))
+    .max(10_000)
+    .optional(),
 });
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
 

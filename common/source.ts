@@ -36,11 +36,15 @@ export function splitUrlTemplate(urlTemplate: string): { baseUrl: string; templa
     throw new SourceError(`host of "${urlTemplate}" is empty or templated`, 'SOURCE_BAD_HOST');
   const path = m[3] ?? '/';
   if (path.includes('?') || path.includes('#'))
-    throw new SourceError(`query strings and fragments are not supported in "${urlTemplate}"`, 'SOURCE_QUERY');
+    throw new SourceError(
+      `query strings and fragments are not supported in "${urlTemplate}"`,
+      'SOURCE_QUERY',
+    );
   const firstToken = path.search(TOKEN);
   const cut = firstToken < 0 ? path.lastIndexOf('/') : path.lastIndexOf('/', firstToken);
   const template = path.slice(cut + 1);
-  if (!template) throw new SourceError(`"${urlTemplate}" names no object (it ends with '/')`, 'SOURCE_NO_NAME');
+  if (!template)
+    throw new SourceError(`"${urlTemplate}" names no object (it ends with '/')`, 'SOURCE_NO_NAME');
   return { baseUrl: `${m[1]!.toLowerCase()}://${authority}${path.slice(0, cut + 1)}`, template };
 }
 

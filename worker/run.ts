@@ -49,12 +49,18 @@ export async function startWorkers(opts: RunWorkerOptions): Promise<RunningWorke
     await createFerryWorker({
       ...common,
       taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
-      ...(opts.maxConcurrentActivities ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities } : {}),
+      ...(opts.maxConcurrentActivities
+        ? { maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivities }
+        : {}),
     }),
   ];
   if (opts.serveRoot) {
     workers.push(
-      await createFerryWorker({ ...common, serveRoot: opts.serveRoot, taskQueue: opts.hostQueue ?? hostQueueName() }),
+      await createFerryWorker({
+        ...common,
+        serveRoot: opts.serveRoot,
+        taskQueue: opts.hostQueue ?? hostQueueName(),
+      }),
     );
   }
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {

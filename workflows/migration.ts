@@ -54,7 +54,9 @@ export const pauseSignal = defineSignal('pause');
 export const unpauseSignal = defineSignal('unpause');
 export const stopSignal = defineSignal('stop');
 export const originReadySignal = defineSignal<[{ url: string }]>('originReady');
-export const setOptionsUpdate = defineUpdate<{ maxConns: number; limitBph: number }, [SetOptionsInput]>('setOptions');
+export const setOptionsUpdate = defineUpdate<{ maxConns: number; limitBph: number }, [SetOptionsInput]>(
+  'setOptions',
+);
 
 /** Failure details kept in full; beyond this only counts and index ranges are kept (history stays small). */
 const MAX_FAILURE_DETAILS = 1000;
@@ -163,7 +165,9 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
         `| ${totals.copied} | ${totals.skipped} | ${totals.failed} | ${totals.bytes} | ${inFlight} | ${opts.maxConns} |`,
         '',
         `${sourceText} → ${destination}${servedUrl ? ` (origin ${servedUrl})` : ''}`,
-        ...(failures.length ? ['', `last failure: \`${failures.at(-1)!.name}\`: ${failures.at(-1)!.type}`] : []),
+        ...(failures.length
+          ? ['', `last failure: \`${failures.at(-1)!.name}\`: ${failures.at(-1)!.type}`]
+          : []),
       ].join('\n'),
     );
     if (state !== lastState) {
@@ -179,7 +183,12 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
 
   const acts = proxyActivities<FerryActivities>({
     startToCloseTimeout: '5 minutes',
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '30 seconds',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+    },
   });
   const batches = proxyActivities<FerryActivities>({
     // A batch may stream gigabytes; liveness comes from heartbeats (every second), not from this bound.
@@ -211,7 +220,15 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
       serveFailure = err;
     });
     await condition(() => servedUrl !== undefined || serveFailure !== undefined || stopRequested);
-    if (serveFailure !== undefined && servedUrl === undefined) throw serveFailure;
+    if (serveFailure !== undefined && servedUrl === undefined) {
+      // Surface the root cause (e.g. ServeRootDenied) as this job's failure, typed and non-retryable.
+      const root = rootCause(serveFailure);
+      throw ApplicationFailure.create({
+        type: root instanceof ApplicationFailure && root.type ? root.type : 'ServeFailed',
+        message: `step 1 (serve ${src.root}) failed: ${root instanceof Error ? root.message : String(root)}`,
+        nonRetryable: true,
+      });
+    }
     publish();
   }
   const baseUrl = src.kind === 'directory' ? servedUrl : src.baseUrl;
@@ -299,7 +316,10 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     if (isCancellation(err) && stopRequested) return; // stopped: the checkpointed work is not lost
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const app = cause instanceof ApplicationFailure ? cause : undefined;
-    const detail = app?.type === ErrorType.BatchIncomplete ? (app.details?.[0] as BatchIncompleteDetails | undefined) : undefined;
+    const detail =
+      app?.type === ErrorType.BatchIncomplete
+        ? (app.details?.[0] as BatchIncompleteDetails | undefined)
+        : undefined;
     if (detail) {
       // Retries ran out with some objects still failing transiently: keep what was done, report the rest.
       merge(detail.totals, detail.failures);
@@ -314,11 +334,18 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     totals.failed += n;
     const message = (app ?? (cause as Error | undefined))?.message ?? String(err);
     const type = app?.type ?? 'BatchFailed';
-    if (batch.indexes) for (const i of indexes) recordFailure({ index: i, name: `#${i}`, type, message, retryable: true });
+    if (batch.indexes)
+      for (const i of indexes) recordFailure({ index: i, name: `#${i}`, type, message, retryable: true });
     else {
       failedRanges.push([batch.start, batch.end]);
       if (failures.length < MAX_FAILURE_DETAILS)
-        failures.push({ index: batch.start, name: `#${batch.start}..#${batch.end - 1}`, type, message, retryable: true });
+        failures.push({
+          index: batch.start,
+          name: `#${batch.start}..#${batch.end - 1}`,
+          type,
+          message,
+          retryable: true,
+        });
     }
   };
 
@@ -384,7 +411,12 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
   publish();
   await condition(allHandlersFinished);
   return {
-    state: state as MigrationReport['state'],
+    state:
+      state === JobState.Stopped
+        ? 'stopped'
+        : state === JobState.CompletedWithFailures
+          ? 'completed-with-failures'
+          : 'completed',
     source: sourceText,
     destination,
     total: space,
@@ -426,6 +458,12 @@ function planTemplate(template: string, fmt: FmtRange | undefined, maxNames: num
     if (err instanceof TemplateError || err instanceof RangeError) invalid(err.message);
     throw err;
   }
+}
+
+function rootCause(err: unknown): unknown {
+  let e = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e;
 }
 
 function invalid(message: string): never {

@@ -1,7 +1,12 @@
 // serveWorkflow: holds the long-running serveDirectory activity on the data host's task queue. It is a child
 // of the migration started with ParentClosePolicy ABANDON, so it survives the migration's continue-as-new;
 // the migration cancels it when the copy is done.
-import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
 import { NON_RETRYABLE_TYPES } from '../common/errors.js';
 import type { FerryActivities } from '../activities/index.js';
 
@@ -20,7 +25,11 @@ export async function serveWorkflow(input: ServeWorkflowInput): Promise<void> {
     heartbeatTimeout: '15 seconds',
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     // A dead data-host worker is a wait, not a failure: retry without limit, backing off to 30 s.
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '30 seconds',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+    },
   });
   try {
     await serveDirectory({ root: input.root, workflowId: input.migrationWorkflowId });

@@ -50,7 +50,10 @@ export class LocalBucket implements Bucket {
     try {
       st = await stat(this.path(name));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+      if (
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+      )
         return null;
       throw err;
     }
@@ -181,6 +184,7 @@ export class LocalBucket implements Bucket {
     await mkdir(dir, { recursive: true });
     this.dirsMade.add(dir);
     // Parents are made too; remember them so siblings skip the syscall.
-    for (let d = dirname(dir); d.length > this.root.length && d.includes(sep); d = dirname(d)) this.dirsMade.add(d);
+    for (let d = dirname(dir); d.length > this.root.length && d.includes(sep); d = dirname(d))
+      this.dirsMade.add(d);
   }
 }
