@@ -1,6 +1,7 @@
 // The `ferry` CLI, shaped like AIStore's `ais`. Every input is validated here first: a bad template, bucket or
 // option prints what is wrong and where, exits 2, and nothing is started or written.
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command, CommanderError } from 'commander';
@@ -317,27 +318,33 @@ jobOptions(
     .argument('<dir>', 'source directory (on this host)')
     .argument('<bucket>', 'destination bucket')
     .requiredOption('--template <t>', 'object names relative to <dir>, e.g. shard-{001..999}.tar')
+    .option('--no-wait', 'start and return (a worker with --serve-root covering <dir> must run on this host)')
     .option(
-      '--no-wait',
-      'start and return (a worker with --serve-root covering <dir> must run on this host)',
+      '--host <name>',
+      'the data host, when <dir> is on another machine running `ferry worker --serve-root` (implies --no-wait)',
     ),
   { wait: false },
-).action(async (dir: string, bucket: string, o: JobOpts & { template: string }) => {
+).action(async (dir: string, bucket: string, o: JobOpts & { template: string; host?: string }) => {
   const root = resolve(dir);
-  if (!existsSync(root) || !statSync(root).isDirectory())
+  if (!o.host && (!existsSync(root) || !statSync(root).isDirectory()))
     throw new CLIError(`migrate: ${root} is not a directory`);
   const fmt = fmtOf(o);
-  const hostQueue = hostQueueName();
+  const wait = o.wait !== false && !o.host;
+  const jobId = `mig-${randomBytes(5).toString('hex')}`;
+  // With --wait this process serves the directory itself, on a queue of its own: another worker of this
+  // host (with a different --serve-root) must not pick up step 1. Without it, the host's shared queue,
+  // served by `ferry worker --serve-root` there.
+  const hostQueue = wait ? `${hostQueueName()}-${jobId}` : hostQueueName(o.host);
   const input: MigrationInput = {
     source: { kind: 'directory', root, hostQueue, template: o.template, ...(fmt ? { fmt } : {}) },
     destination: bucketArg(bucket),
     options: buildOptions(o),
     ...(o.desc ? { description: o.desc } : {}),
   };
-  const wait = o.wait !== false;
   process.exitCode = await startJob('mig', input, {
     ...startFlags(o),
     wait,
+    jobId,
     ...(wait ? { serveRoot: root, hostQueue } : {}),
   });
 });

@@ -6,7 +6,7 @@
 // files, which cleanupJob removes. No fsync per object: the guarantee is against process crashes (what
 // kill -9 tests); after a power loss a torn object has the wrong size and --skip-existing recopies it.
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -85,6 +85,9 @@ export class LocalBucket implements Bucket {
       // Sidecar first, data rename last: the rename is the commit point.
       await writeFile(scPath, JSON.stringify(sidecar));
       await rename(tmp, final);
+      // Test instrumentation: one line per committed write, so crash tests can count objects written twice
+      // across worker processes. Off unless the variable is set.
+      if (process.env.FERRY_PUT_JOURNAL) appendFileSync(process.env.FERRY_PUT_JOURNAL, `${name}\n`);
       return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, sha256 } };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
