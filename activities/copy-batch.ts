@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../common/errors.js';
 import { validateObjectName } from '../common/names.js';
 import {
@@ -154,12 +154,9 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
   }
   beat();
   if (signal.aborted) {
-    // Cancellation (job stop): the checkpoint is heartbeated; the SDK reports the cancel.
-    throw ApplicationFailure.create({
-      type: 'Cancelled',
-      message: 'copyBatch cancelled',
-      nonRetryable: true,
-    });
+    // Cancellation (job stop): report it as a cancellation (not a failure), carrying what was done so the
+    // stopped job's report counts it.
+    throw new CancelledFailure('copyBatch cancelled', [checkpoint()]);
   }
   if (transient.length > 0) {
     // Retryable: Temporal retries with backoff and the next attempt only redoes these. If retries run out,

@@ -241,8 +241,7 @@ export async function watchJobs(conn: Connected, ids: string[], opts: { quiet: b
             return;
           }
           try {
-            const p = await handle.query(progressQuery);
-            const line = progressLine(p);
+            const line = progressLine(await liveProgress(conn.client, id));
             if (tty || Date.now() - lastPrint > 5000) {
               task.output = line;
               lastPrint = Date.now();
@@ -263,6 +262,46 @@ export async function watchJobs(conn: Connected, ids: string[], opts: { quiet: b
     },
   );
   await tasks.run();
+}
+
+/**
+ * Progress as a user wants it: the workflow's totals (finished batches) plus what in-flight batches have
+ * heartbeated so far (read from the server's pending-activity state), with rates computed here from the
+ * job's start (a query handler only knows the time of the last workflow task).
+ */
+export async function liveProgress(client: Client, id: string): Promise<Progress> {
+  const handle = client.workflow.getHandle(id);
+  const [p, desc] = await Promise.all([handle.query(progressQuery), handle.describe()]);
+  const totals = { ...p.totals };
+  for (const pa of desc.raw.pendingActivities ?? []) {
+    if (pa.activityType?.name !== 'copyBatch') continue;
+    const payload = pa.heartbeatDetails?.payloads?.[0];
+    if (!payload) continue;
+    try {
+      const cp = client.options.loadedDataConverter.payloadConverter.fromPayload<{
+        totals?: Progress['totals'];
+      }>(payload);
+      if (!cp?.totals) continue;
+      totals.copied += cp.totals.copied;
+      totals.skipped += cp.totals.skipped;
+      totals.failed += cp.totals.failed;
+      totals.bytes += cp.totals.bytes;
+    } catch {
+      // an undecodable heartbeat only makes the bar a little behind
+    }
+  }
+  const elapsedMs = Math.max(1, Date.now() - p.startedAtMs);
+  const done = Math.min(p.total, totals.copied + totals.skipped + totals.failed);
+  const objectsPerSec = ((totals.copied + totals.skipped) * 1000) / elapsedMs;
+  return {
+    ...p,
+    totals,
+    done,
+    elapsedMs,
+    objectsPerSec,
+    bytesPerSec: (totals.bytes * 1000) / elapsedMs,
+    etaMs: objectsPerSec > 0 ? ((p.total - done) / objectsPerSec) * 1000 : null,
+  };
 }
 
 export function progressLine(p: Progress): string {
@@ -309,7 +348,7 @@ async function jobRow(client: Client, wf: WorkflowExecutionInfo): Promise<string
   let progress = '-';
   if (wf.status.name === 'RUNNING') {
     try {
-      const p = await client.workflow.getHandle(wf.workflowId).query(progressQuery);
+      const p = await liveProgress(client, wf.workflowId);
       progress = `${p.done}/${p.total}`;
       state = p.state;
     } catch {
@@ -342,7 +381,7 @@ export async function showJob(id: string, opts: { progress?: boolean; json?: boo
         await watchJobs(conn, [id], { quiet: false });
         return await printResult(conn.client, id);
       }
-      const p = await handle.query(progressQuery);
+      const p = await liveProgress(conn.client, id);
       if (opts.json) console.log(JSON.stringify(p, null, 2));
       else {
         console.log(

@@ -142,6 +142,8 @@ export type MigrationReport = z.infer<typeof MigrationReportSchema>;
 
 export const ProgressSchema = z.object({
   state: z.string(),
+  /** Job start (first run), epoch ms: clients compute elapsed time and rates from it. */
+  startedAtMs: z.number(),
   total: z.number().int(),
   done: z.number().int(),
   totals: TotalsSchema,

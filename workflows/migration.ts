@@ -6,6 +6,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -107,6 +108,7 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     const objectsPerSec = (totals.copied + totals.skipped) / secs;
     return {
       state,
+      startedAtMs: carry.startedAtMs,
       total: space,
       done,
       totals: { ...totals },
@@ -313,8 +315,16 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     else failedRanges.push([f.index, f.index + 1]);
   };
   const recordBatchFailure = (err: unknown, batch: CopyBatchInput, indexes: number[]) => {
-    if (isCancellation(err) && stopRequested) return; // stopped: the checkpointed work is not lost
     const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (isCancellation(err) || cause instanceof CancelledFailure) {
+      // Stopped: count what the batch finished; the rest was never started or was abandoned atomically.
+      const cp =
+        cause instanceof CancelledFailure
+          ? (cause.details?.[0] as BatchIncompleteDetails | undefined)
+          : undefined;
+      if (cp) merge(cp.totals, cp.failures);
+      return;
+    }
     const app = cause instanceof ApplicationFailure ? cause : undefined;
     const detail =
       app?.type === ErrorType.BatchIncomplete
