@@ -1,0 +1,79 @@
+// Run the real `ferry` CLI as a subprocess against the suite's dev server.
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { testAddress } from './temporal.js';
+
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'client', 'main.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Environment for one test: the suite's server, its own task queue and state directory. */
+export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const state = join(process.env.FERRY_TEST_WORKDIR ?? tmpdir(), `state-${randomUUID()}`);
+  mkdirSync(state, { recursive: true });
+  return {
+    ...(process.env as Record<string, string>),
+    TEMPORAL_ADDRESS: testAddress(),
+    FERRY_TASK_QUEUE: `test-${randomUUID()}`,
+    FERRY_STATE_DIR: state,
+    ...extra,
+  };
+}
+
+export function ferry(args: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ferry ${args.join(' ')} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(process.env.FERRY_TEST_WORKDIR ?? tmpdir(), `${prefix}-`));
+}
+
+export function rmrf(p: string): void {
+  rmSync(p, { recursive: true, force: true });
+}
+
+export function sha256File(p: string): string {
+  return createHash('sha256').update(readFileSync(p)).digest('hex');
+}
+
+/** Every regular file under dir, as relative paths, skipping ferry's .ferry state. */
+export function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        if (d === dir && e.name === '.ferry') continue;
+        walk(p);
+      } else out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export function fileSize(p: string): number {
+  return statSync(p).size;
+}

@@ -1,0 +1,69 @@
+// Permanent failures end the job with exactly those objects reported (not retried forever); after the files
+// appear, `job resume` copies only them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
+
+interface Report {
+  state: string;
+  total: number;
+  totals: { copied: number; skipped: number; failed: number };
+  failures: { name: string; type: string; retryable: boolean }[];
+}
+
+test('404s are reported as failed without endless retries; resume copies only them', async (t) => {
+  const src = tempDir('fail-src');
+  const out = tempDir('fail-out');
+  t.after(() => {
+    rmrf(src);
+    rmrf(out);
+  });
+  const names = Array.from({ length: 100 }, (_, i) => `shard-${String(i + 1).padStart(3, '0')}.tar`);
+  for (const n of names) writeFileSync(join(src, n), randomBytes(4096));
+  const missing = ['shard-013.tar', 'shard-014.tar', 'shard-050.tar', 'shard-099.tar', 'shard-100.tar'];
+  const hold = join(out, 'hold');
+  mkdirSync(hold);
+  for (const n of missing) renameSync(join(src, n), join(hold, n));
+  const env = cliEnv();
+  const bucket = join(out, 'bucket');
+
+  const started = Date.now();
+  const run = await ferry(
+    ['migrate', src, bucket, '--template', 'shard-{001..100}.tar', '--batch-size', '16', '-q'],
+    env,
+  );
+  const secs = (Date.now() - started) / 1000;
+  assert.equal(run.code, 3, `exit 3 = finished with failures\n${run.stderr}\n${run.stdout}`);
+  const jobId = run.stdout.split('\n')[0]!.trim();
+  // Permanent errors are not retried with backoff: the whole job takes seconds, not minutes.
+  assert.ok(secs < 60, `job took ${secs}s`);
+
+  const show = await ferry(['show', 'job', jobId, '--json'], env);
+  const report = JSON.parse(show.stdout) as Report;
+  assert.equal(report.state, 'completed-with-failures');
+  assert.equal(report.totals.copied, 95);
+  assert.equal(report.totals.failed, 5);
+  assert.deepEqual(report.failures.map((f) => f.name).sort(), missing);
+  for (const f of report.failures) {
+    assert.equal(f.type, 'SourceNotFound');
+    assert.equal(f.retryable, false);
+  }
+  assert.deepEqual(
+    filesUnder(bucket),
+    names.filter((n) => !missing.includes(n)),
+  );
+
+  for (const n of missing) renameSync(join(hold, n), join(src, n));
+  const resumed = await ferry(['job', 'resume', jobId, '--wait', '-q'], env);
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+  assert.match(resumed.stderr, /retrying the 5 failed objects/);
+  const after = JSON.parse((await ferry(['show', 'job', jobId, '--json'], env)).stdout) as Report;
+  assert.equal(after.state, 'completed');
+  assert.equal(after.total, 5, 'the resumed run covered only the failed objects');
+  assert.equal(after.totals.copied, 5);
+  assert.deepEqual(filesUnder(bucket), names);
+  for (const n of names) assert.equal(sha256File(join(bucket, n)), sha256File(join(src, n)));
+});
