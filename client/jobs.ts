@@ -319,7 +319,11 @@ export async function showJobs(opts: { all?: boolean; json?: boolean }): Promise
     const query = `WorkflowType = 'migrationWorkflow'${opts.all ? '' : ` AND ExecutionStatus = 'Running'`}`;
     const rows: string[][] = [];
     const json: unknown[] = [];
+    const seen = new Set<string>();
     for await (const wf of conn.client.workflow.list({ query })) {
+      // A resumed job has several executions under one ID; the newest (listed first) is the job's state.
+      if (seen.has(wf.workflowId)) continue;
+      seen.add(wf.workflowId);
       const row = await jobRow(conn.client, wf);
       rows.push(row);
       json.push({
