@@ -16,15 +16,12 @@ import { Listr } from 'listr2';
 import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import {
   MigrationInputSchema,
-  formatZodError,
   type MigrationInput,
   type MigrationReport,
   type Progress,
 } from '../common/schemas.js';
 import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
 import { describeSource } from '../common/source.js';
-import { parseTemplate } from '../common/template.js';
-import { validateObjectName } from '../common/names.js';
 import { stateDir } from '../devserver/paths.js';
 import { DEFAULT_TASK_QUEUE } from '../worker/index.js';
 import { startWorkers, type RunningWorkers } from '../worker/run.js';
@@ -38,6 +35,9 @@ import {
 } from '../workflows/index.js';
 import { connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
 import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
+import { validateJob } from './validate.js';
+
+export { validateJob };
 
 export interface StartFlags {
   wait?: boolean;
@@ -51,42 +51,11 @@ export interface StartFlags {
   quiet?: boolean;
 }
 
+/** Exit codes (README): 0 done, 1 error, 2 bad input, 3 finished with failed objects, 4 stopped. */
 export const EXIT = { ok: 0, error: 1, usage: 2, failures: 3, stopped: 4 } as const;
 
 export function taskQueueOf(flags: { taskQueue?: string }): string {
   return flags.taskQueue ?? process.env.FERRY_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
-}
-
-/** Validate a job locally, before anything is started or written. Throws CLIError naming the problem. */
-export function validateJob(input: MigrationInput): { total: number; first: string; last: string } {
-  const r = MigrationInputSchema.safeParse(input);
-  if (!r.success) throw new CLIError(formatZodError(r.error, 'job'));
-  const src = r.data.source;
-  parseBucketUri(r.data.destination);
-  if (src.kind === 'list') {
-    const seen = new Set<string>();
-    src.names.forEach((n, i) => {
-      const p = validateObjectName(n);
-      if (p) throw new CLIError(`object list line ${i + 1}: invalid name "${n}": ${p}`);
-      if (seen.has(n)) throw new CLIError(`object list line ${i + 1}: duplicate name "${n}"`);
-      seen.add(n);
-    });
-    return { total: src.names.length, first: src.names[0]!, last: src.names.at(-1)! };
-  }
-  const t = parseTemplate(src.template, {
-    maxNames: r.data.options.maxNames,
-    ...(src.fmt ? { fmt: src.fmt } : {}),
-  });
-  const first = t.nameAt(0);
-  const last = t.nameAt(t.count - 1);
-  for (const [n, where] of [
-    [first, 'first'],
-    [last, 'last'],
-  ] as const) {
-    const p = validateObjectName(n);
-    if (p) throw new CLIError(`template "${src.template}": ${where} name "${n}" is invalid: ${p}`);
-  }
-  return { total: t.count, first, last };
 }
 
 export async function startJob(prefix: string, input: MigrationInput, flags: StartFlags): Promise<number> {

@@ -5,36 +5,35 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command, CommanderError } from 'commander';
-import { request } from 'undici';
-import { openBucket } from '../activities/buckets/index.js';
-import { startFileServer } from '../activities/file-server.js';
 import { BucketUriError, formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import type { MigrationInput } from '../common/schemas.js';
 import { SourceError, splitUrlTemplate } from '../common/source.js';
 import { TemplateError, parseTemplate } from '../common/template.js';
 import { stateDir } from '../devserver/paths.js';
-import { startWorkers, hostQueueName } from '../worker/run.js';
-import {
-  connect,
-  embeddedStatePath,
-  pidAlive,
-  readEmbeddedState,
-  resolveTemporal,
-  startEmbeddedServer,
-  workerPidPath,
-} from './connection.js';
 import { CLIError, humanBytes, parseBytes, parseIntOption, table } from './format.js';
-import {
-  EXIT,
-  resumeJob,
-  setJobOptions,
-  showJob,
-  showJobs,
-  signalJob,
-  startJob,
-  taskQueueOf,
-  type StartFlags,
-} from './jobs.js';
+import { hostname } from 'node:os';
+import type { StartFlags } from './jobs.js';
+import { validateJob } from './validate.js';
+
+// Heavy modules (Temporal SDK, undici, AWS SDK) load only in the commands that use them: `ferry template`
+// or a bad-input error should answer in ~0.1 s, not after loading the SDK (~1 s on these machines).
+const jobs = () => import('./jobs.js');
+const conn = () => import('./connection.js');
+const buckets = () => import('../activities/buckets/index.js');
+/** Validate before loading the SDK, then start. */
+async function startValidated(prefix: string, input: MigrationInput, flags: StartFlags): Promise<number> {
+  validateJob(input);
+  return (await jobs()).startJob(prefix, input, flags);
+}
+const EXIT = { ok: 0, error: 1, usage: 2, failures: 3, stopped: 4 } as const;
+const DEFAULT_TASK_QUEUE = 'ferry';
+function taskQueueOf(flags: { taskQueue?: string }): string {
+  return flags.taskQueue ?? process.env.FERRY_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+}
+/** Same as worker/run.ts hostQueueName, without loading the worker. */
+function hostQueueName(host = hostname()): string {
+  return `ferry-host-${host}`;
+}
 
 interface JobOpts {
   maxConns?: string;
@@ -154,6 +153,7 @@ program
     if (o.dotfiles !== 'deny' && o.dotfiles !== 'allow')
       throw new CLIError(`invalid --dotfiles "${o.dotfiles}": deny or allow`);
     const token = o.token ?? process.env.FERRY_SERVE_TOKEN;
+    const { startFileServer } = await import('../activities/file-server.js');
     const server = await startFileServer({
       root,
       bind: o.bind,
@@ -178,6 +178,7 @@ object
   .action(async (src: string, out?: string) => {
     const sink = out ? createWriteStream(out) : process.stdout;
     if (/^https?:\/\//i.test(src)) {
+      const { request } = await import('undici');
       const res = await request(src);
       if (res.statusCode !== 200) {
         await res.body.dump();
@@ -187,7 +188,7 @@ object
     } else {
       const m = /^(s3|ais):\/\/([^/]+)\/(.+)$/.exec(src);
       if (m) {
-        const { body } = await openBucket(`${m[1]}://${m[2]}`).get(m[3]!);
+        const { body } = await (await buckets()).openBucket(`${m[1]}://${m[2]}`).get(m[3]!);
         await pipeline(body, sink);
       } else {
         const path = resolve(src.replace(/^file:\/\//, ''));
@@ -232,7 +233,7 @@ jobOptions(
     };
   }
   if (o.desc) input.description = o.desc;
-  process.exitCode = await startJob('dnl', input, startFlags(o));
+  process.exitCode = await startValidated('dnl', input, startFlags(o));
 });
 jobOptions(
   start
@@ -255,7 +256,7 @@ jobOptions(
     options: buildOptions(o),
     ...(o.desc ? { description: o.desc } : {}),
   };
-  process.exitCode = await startJob('pre', input, startFlags(o));
+  process.exitCode = await startValidated('pre', input, startFlags(o));
 });
 for (const what of ['stop', 'pause', 'unpause'] as const) {
   job
@@ -265,7 +266,7 @@ for (const what of ['stop', 'pause', 'unpause'] as const) {
     )
     .argument('<id>', 'job ID')
     .action(async (id: string) => {
-      process.exitCode = await signalJob(id, what);
+      process.exitCode = await (await jobs()).signalJob(id, what);
     });
 }
 job
@@ -278,7 +279,7 @@ job
   .option('--task-queue <name>', 'task queue of the copy workers')
   .option('-q, --quiet', 'no progress output', false)
   .action(async (id: string, o: { wait?: boolean; taskQueue?: string; quiet?: boolean }) => {
-    process.exitCode = await resumeJob(id, startFlags(o));
+    process.exitCode = await (await jobs()).resumeJob(id, startFlags(o));
   });
 job
   .command('set')
@@ -293,7 +294,7 @@ job
     };
     if (!Object.keys(change).length)
       throw new CLIError('job set: nothing to change (give --max-conns or --limit-bph)');
-    process.exitCode = await setJobOptions(id, change);
+    process.exitCode = await (await jobs()).setJobOptions(id, change);
   });
 
 program
@@ -306,7 +307,7 @@ program
   .option('--all', 'include finished jobs', false)
   .option('--json', 'machine-readable output', false)
   .action(async (id: string | undefined, o: { progress?: boolean; all?: boolean; json?: boolean }) => {
-    process.exitCode = id ? await showJob(id, o) : await showJobs(o);
+    process.exitCode = id ? await (await jobs()).showJob(id, o) : await (await jobs()).showJobs(o);
   });
 
 jobOptions(
@@ -341,7 +342,7 @@ jobOptions(
     options: buildOptions(o),
     ...(o.desc ? { description: o.desc } : {}),
   };
-  process.exitCode = await startJob('mig', input, {
+  process.exitCode = await startValidated('mig', input, {
     ...startFlags(o),
     wait,
     jobId,
@@ -357,7 +358,7 @@ program
   .option('--limit <n>', 'at most this many objects')
   .option('--json', 'JSON lines', false)
   .action(async (bucketText: string, o: { prefix?: string; limit?: string; json?: boolean }) => {
-    const b = openBucket(bucketArg(bucketText));
+    const b = (await buckets()).openBucket(bucketArg(bucketText));
     if (!(await b.exists())) throw new CLIError(`bucket ${b.uri} does not exist`, EXIT.error);
     const limit = o.limit ? parseIntOption(o.limit, '--limit', 1, Number.MAX_SAFE_INTEGER) : Infinity;
     const rows: string[][] = [];
@@ -425,6 +426,8 @@ program
       bind?: string;
       maxActivities: string;
     }) => {
+      const { resolveTemporal } = await conn();
+      const { startWorkers } = await import('../worker/run.js');
       const r = await resolveTemporal({ log: (m) => console.error(m) });
       const serveRoot = o.serveRoot ? resolve(o.serveRoot) : undefined;
       if (serveRoot && !(existsSync(serveRoot) && statSync(serveRoot).isDirectory()))
@@ -458,6 +461,7 @@ server
   .command('start')
   .description('start it (as a background daemon) if it is not running')
   .action(async () => {
+    const { readEmbeddedState, pidAlive, startEmbeddedServer } = await conn();
     const st = readEmbeddedState();
     if (st && pidAlive(st.pid)) {
       console.log(`running: ${st.address}, Web UI ${st.uiUrl ?? '-'} (pid ${st.pid})`);
@@ -468,7 +472,8 @@ server
 server
   .command('status')
   .description('print address, Web UI and state directory')
-  .action(() => {
+  .action(async () => {
+    const { readEmbeddedState, pidAlive } = await conn();
     const st = readEmbeddedState();
     if (st && pidAlive(st.pid))
       console.log(`running: ${st.address}, Web UI ${st.uiUrl ?? '-'} (pid ${st.pid}, db ${st.dbFile})`);
@@ -478,6 +483,7 @@ server
   .command('stop')
   .description('stop the embedded server and background worker')
   .action(async () => {
+    const { readEmbeddedState, pidAlive, workerPidPath, embeddedStatePath } = await conn();
     for (const pidFile of [workerPidPath()]) {
       try {
         const pid = Number(readFileSync(pidFile, 'utf8'));
@@ -496,8 +502,6 @@ server
     if (pidAlive(st.pid)) process.kill(-st.pid, 'SIGKILL');
     console.log(`stopped (state kept in ${embeddedStatePath()})`);
   });
-
-void connect; // re-exported for scripts that import the CLI module
 
 async function main(argv: string[]): Promise<void> {
   try {

@@ -1,0 +1,39 @@
+// Local validation of a job, before anything is started or written. Light on purpose (pure modules only):
+// bad input must be reported without loading the Temporal SDK.
+import { parseBucketUri } from '../common/bucket-uri.js';
+import { validateObjectName } from '../common/names.js';
+import { MigrationInputSchema, formatZodError, type MigrationInput } from '../common/schemas.js';
+import { parseTemplate } from '../common/template.js';
+import { CLIError } from './format.js';
+
+/** Validate a job locally, before anything is started or written. Throws CLIError naming the problem. */
+export function validateJob(input: MigrationInput): { total: number; first: string; last: string } {
+  const r = MigrationInputSchema.safeParse(input);
+  if (!r.success) throw new CLIError(formatZodError(r.error, 'job'));
+  const src = r.data.source;
+  parseBucketUri(r.data.destination);
+  if (src.kind === 'list') {
+    const seen = new Set<string>();
+    src.names.forEach((n, i) => {
+      const p = validateObjectName(n);
+      if (p) throw new CLIError(`object list line ${i + 1}: invalid name "${n}": ${p}`);
+      if (seen.has(n)) throw new CLIError(`object list line ${i + 1}: duplicate name "${n}"`);
+      seen.add(n);
+    });
+    return { total: src.names.length, first: src.names[0]!, last: src.names.at(-1)! };
+  }
+  const t = parseTemplate(src.template, {
+    maxNames: r.data.options.maxNames,
+    ...(src.fmt ? { fmt: src.fmt } : {}),
+  });
+  const first = t.nameAt(0);
+  const last = t.nameAt(t.count - 1);
+  for (const [n, where] of [
+    [first, 'first'],
+    [last, 'last'],
+  ] as const) {
+    const p = validateObjectName(n);
+    if (p) throw new CLIError(`template "${src.template}": ${where} name "${n}" is invalid: ${p}`);
+  }
+  return { total: t.count, first, last };
+}
