@@ -381,7 +381,13 @@ export async function showJob(id: string, opts: { progress?: boolean; json?: boo
       const report = (await handle.result()) as MigrationReport;
       if (opts.json) console.log(JSON.stringify(report, null, 2));
       else printReport(id, report);
-      return EXIT.ok;
+      // With --progress the command stands for "wait for the job": exit like --wait does.
+      if (!opts.progress) return EXIT.ok;
+      return report.state === 'completed'
+        ? EXIT.ok
+        : report.state === 'stopped'
+          ? EXIT.stopped
+          : EXIT.failures;
     }
     return await printResult(conn.client, id).catch(() => {
       console.log(`job ${id}: ${desc.status.name.toLowerCase()}`);
