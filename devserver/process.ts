@@ -73,9 +73,11 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnGroupOptions 
 
   let watchdog: ChildProcess | undefined;
   if (opts.watchdog !== false) {
+    // `kill -SIG -PGID`, not `kill -SIG -- -PGID`: dash (Debian's sh) rejects `--` ("Illegal number: -"),
+    // which would leave the watchdog doing nothing at all.
     watchdog = spawn(
       'sh',
-      ['-c', `cat >/dev/null; kill -TERM -- -${pid} 2>/dev/null; sleep 3; kill -KILL -- -${pid} 2>/dev/null`],
+      ['-c', `cat >/dev/null; kill -TERM -${pid} 2>/dev/null; sleep 3; kill -KILL -${pid} 2>/dev/null`],
       { detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
     );
     watchdog.unref();
