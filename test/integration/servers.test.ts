@@ -99,7 +99,11 @@ test('AIStore: ais:// bucket over the REST API (PUT follows the 307), the ais CL
       return;
     }
     const { stdout } = await run(cli, ['ls', `ais://${bucket}`], {
-      env: { ...process.env, AIS_ENDPOINT: ais.endpoint, AIS_CONFIG_DIR: ais.dataDir },
+      env: {
+        ...process.env,
+        AIS_ENDPOINT: ais.endpoint,
+        HOME: ais.dataDir /* the CLI keeps its config in $HOME/.config/ais */,
+      },
       timeout: 30_000,
     });
     assert.match(stdout, /dir\/hello\.txt/);
