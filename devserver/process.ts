@@ -65,6 +65,8 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnGroupOptions 
   });
   if (typeof out === 'number') closeSync(out);
   if (child.pid === undefined) {
+    // The 'error' event (ENOENT, EACCES) follows on the next tick; unhandled, it would crash the caller.
+    child.once('error', () => undefined);
     throw new Error(`could not start ${cmd}: spawn failed (is the binary present and executable?)`);
   }
   const pid = child.pid;
