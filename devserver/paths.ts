@@ -16,7 +16,11 @@ export function stateDir(): string {
 }
 
 /** The pins in scripts/tools.sh, for finding a cached build when .tools/bin is absent. */
-export const TOOL_VERSIONS: Record<string, string> = { temporal: 'v1.5.1' };
+export const TOOL_VERSIONS: Record<string, string> = {
+  temporal: 'v1.5.1',
+  minio: 'v0.0.0-20260212201848-7aac2a2c5b7c',
+  aisnode: 'v1.5.0',
+};
 
 /**
  * Resolve a tool binary: explicit env override, the working tree's .tools/bin, then the per-user cache

@@ -65,6 +65,8 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnGroupOptions 
   });
   if (typeof out === 'number') closeSync(out);
   if (child.pid === undefined) {
+    // The 'error' event (ENOENT, EACCES) follows on the next tick; unhandled, it would crash the caller.
+    child.once('error', () => undefined);
     throw new Error(`could not start ${cmd}: spawn failed (is the binary present and executable?)`);
   }
   const pid = child.pid;
@@ -73,9 +75,11 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnGroupOptions 
 
   let watchdog: ChildProcess | undefined;
   if (opts.watchdog !== false) {
+    // `kill -SIG -PGID`, not `kill -SIG -- -PGID`: dash (Debian's sh) rejects `--` ("Illegal number: -"),
+    // which would leave the watchdog doing nothing at all.
     watchdog = spawn(
       'sh',
-      ['-c', `cat >/dev/null; kill -TERM -- -${pid} 2>/dev/null; sleep 3; kill -KILL -- -${pid} 2>/dev/null`],
+      ['-c', `cat >/dev/null; kill -TERM -${pid} 2>/dev/null; sleep 3; kill -KILL -${pid} 2>/dev/null`],
       { detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
     );
     watchdog.unref();
