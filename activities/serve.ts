@@ -18,6 +18,18 @@ export interface ServeDirectoryInput {
 
 export const ORIGIN_READY_SIGNAL = 'originReady';
 const HEARTBEAT_MS = 2000;
+/** Check every 5th heartbeat (10 s) that the migration is still running. */
+const MIGRATION_CHECK_EVERY = 5;
+
+async function migrationRunning(client: () => Promise<Client>, workflowId: string): Promise<boolean> {
+  try {
+    const desc = await (await client()).workflow.getHandle(workflowId).describe();
+    return desc.status.name === 'RUNNING';
+  } catch (err) {
+    // Not found means gone; anything else (server briefly unreachable) is not a reason to stop serving.
+    return !(err instanceof Error && err.name === 'WorkflowNotFoundError');
+  }
+}
 
 export interface ServeDeps {
   serveRoot?: string;
@@ -50,6 +62,7 @@ export function makeServeDirectory(deps: ServeDeps) {
         const client = await deps.client();
         await client.workflow.getHandle(input.workflowId).signal(ORIGIN_READY_SIGNAL, { url });
       }
+      let beats = 0;
       for (;;) {
         try {
           await ctx.sleep(HEARTBEAT_MS);
@@ -58,6 +71,14 @@ export function makeServeDirectory(deps: ServeDeps) {
           throw err;
         }
         ctx.heartbeat({ port: server.port, url, ...server.stats() });
+        // The serve child is abandoned by design (it outlives continue-as-new); if its migration ended
+        // without cancelling it (terminated, timed out), stop serving on our own.
+        if (
+          deps.client &&
+          ++beats % MIGRATION_CHECK_EVERY === 0 &&
+          !(await migrationRunning(deps.client, input.workflowId))
+        )
+          break;
       }
       const stats = server.stats();
       return { requests: stats.requests, bytesSent: stats.bytesSent };

@@ -97,6 +97,8 @@ export const CarrySchema = z.object({
   stopRequested: z.boolean(),
   /** Origin URL of the file server of a `directory` source, once it serves. */
   servedUrl: z.string().optional(),
+  /** Workflow ID of the serveWorkflow child holding step 1's file server. */
+  serveId: z.string().optional(),
 });
 export type Carry = z.infer<typeof CarrySchema>;
 

@@ -209,8 +209,10 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
   });
 
   // Step 1: serve the directory on its host, through a child that outlives our continue-as-new.
-  const serveId = `${jobId}-serve`;
+  // Unique per starting run: a resumed job must not collide with the previous run's server still stopping.
+  let serveId = carry.serveId ?? `${jobId}-serve-${info.runId}`;
   if (src.kind === 'directory' && !carry.servedUrl) {
+    serveId = `${jobId}-serve-${info.runId}`;
     const child = await startChild(serveWorkflow, {
       workflowId: serveId,
       args: [{ root: src.root, hostQueue: src.hostQueue, migrationWorkflowId: jobId }],
@@ -387,7 +389,7 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
         maxHistoryEvents: Math.max(carry.maxHistoryEvents, workflowInfo().historyLength),
         paused,
         stopRequested,
-        ...(servedUrl ? { servedUrl } : {}),
+        ...(servedUrl ? { servedUrl, serveId } : {}),
       };
       await continueAsNew<typeof migrationWorkflow>({ ...input, options: opts, carry: next });
     }
