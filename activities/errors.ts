@@ -108,7 +108,7 @@ export function redactUrl(url: string): string {
       u.password = '';
     }
     for (const k of [...u.searchParams.keys()]) {
-      if (/sig|token|key|secret|credential|password/i.test(k)) u.searchParams.set(k, '***');
+      if (/sig|token|key|secret|credential|password|auth/i.test(k)) u.searchParams.set(k, '***');
     }
     return u.toString();
   } catch {
