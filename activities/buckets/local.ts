@@ -5,7 +5,7 @@
 // only after the length check passed, so a reader never sees a partial object and a crash leaves only temp
 // files, which cleanupJob removes. No fsync per object: the guarantee is against process crashes (what
 // kill -9 tests); after a power loss a torn object has the wrong size and --skip-existing recopies it.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
@@ -68,7 +68,7 @@ export class LocalBucket implements Bucket {
   }
 
   async put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
-    const tmpDir = join(this.root, STATE_DIR, 'tmp', opts.meta.jobId);
+    const tmpDir = this.tmpDirOf(opts.meta.jobId);
     await this.mkdirOnce(tmpDir);
     const tmp = join(tmpDir, randomUUID());
     const final = this.path(name);
@@ -152,7 +152,7 @@ export class LocalBucket implements Bucket {
   }
 
   async cleanupJob(jobId: string): Promise<{ removed: number }> {
-    const dir = join(this.root, STATE_DIR, 'tmp', jobId);
+    const dir = this.tmpDirOf(jobId);
     let removed = 0;
     try {
       removed = (await readdir(dir)).length;
@@ -168,6 +168,16 @@ export class LocalBucket implements Bucket {
   private path(name: string): string {
     // Names were validated (no '..', no leading '/'); join keeps them under root.
     return join(this.root, ...name.split('/'));
+  }
+
+  /**
+   * A job's temp directory. Job ids are workflow ids, free text that may hold '/' or be '..': used as a path,
+   * `cleanupJob('../..')` would delete the whole bucket. Plain ids stay readable; any other is hashed.
+   */
+  private tmpDirOf(jobId: string): string {
+    const plain = /^[\w.-]{1,128}$/.test(jobId) && !/^\.+$/.test(jobId);
+    const dir = plain ? jobId : `id-${createHash('sha256').update(jobId).digest('hex')}`;
+    return join(this.root, STATE_DIR, 'tmp', dir);
   }
 
   private sidecarPath(name: string): string {
