@@ -20,6 +20,8 @@ interface Sidecar extends ObjectMeta {
   /** Inode of the data file this sidecar describes: a sidecar left by a crash before the rename never
    * vouches for an older file under the same name. */
   ino: number;
+  /** Its mtime: a rewrite in place keeps the inode (and perhaps the size) but not the mtime, which rename keeps. */
+  mtimeMs: number;
 }
 
 export class LocalBucket implements Bucket {
@@ -60,8 +62,8 @@ export class LocalBucket implements Bucket {
     if (!st.isFile()) return null;
     const info: ObjectInfo = { name, size: st.size, mtimeMs: st.mtimeMs };
     const sc = await this.readSidecar(name);
-    if (sc && sc.ino === st.ino && sc.size === st.size) {
-      const { ino: _ino, size: _size, ...meta } = sc;
+    if (sc && sc.ino === st.ino && sc.size === st.size && sc.mtimeMs === st.mtimeMs) {
+      const { ino: _ino, size: _size, mtimeMs: _mtimeMs, ...meta } = sc;
       info.meta = meta;
     }
     return info;
@@ -78,7 +80,7 @@ export class LocalBucket implements Bucket {
       });
       const { sha256, bytes } = opts.beforeCommit();
       const st = await stat(tmp);
-      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino };
+      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
       await this.mkdirOnce(dirname(final));
       const scPath = this.sidecarPath(name);
       await this.mkdirOnce(dirname(scPath));
