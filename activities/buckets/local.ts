@@ -11,6 +11,8 @@ import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'n
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ErrorType } from '../../common/errors.js';
+import { FerryError } from '../errors.js';
 import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutOptions } from './types.js';
 
 const STATE_DIR = '.ferry';
@@ -70,6 +72,7 @@ export class LocalBucket implements Bucket {
   }
 
   async put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
+    this.checkName(name);
     const tmpDir = this.tmpDirOf(opts.meta.jobId);
     await this.mkdirOnce(tmpDir);
     const tmp = join(tmpDir, randomUUID());
@@ -149,6 +152,7 @@ export class LocalBucket implements Bucket {
   }
 
   async delete(name: string): Promise<void> {
+    this.checkName(name);
     await rm(this.path(name), { force: true });
     await rm(this.sidecarPath(name), { force: true });
   }
@@ -167,6 +171,15 @@ export class LocalBucket implements Bucket {
   }
 
   // --- internal ---
+  /** Names under `.ferry/` would overwrite temp files and sidecars (and never be listed): not objects here. */
+  private checkName(name: string): void {
+    if (name === STATE_DIR || name.startsWith(`${STATE_DIR}/`))
+      throw new FerryError(
+        ErrorType.InvalidName,
+        `invalid object name "${name}": "${STATE_DIR}/" is reserved for ferry's state in a local bucket`,
+      );
+  }
+
   private path(name: string): string {
     // Names were validated (no '..', no leading '/'); join keeps them under root.
     return join(this.root, ...name.split('/'));
