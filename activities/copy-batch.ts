@@ -56,7 +56,14 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
   const isRetry = ctx.info.attempt > 1;
   const transient: ObjectFailure[] = [];
 
-  const checkpoint = (): Checkpoint => ({ done: toBase64(done), totals: { ...totals }, failures });
+  // A snapshot, failures included: the SDK serializes heartbeat details after heartbeat() returns, and a
+  // checkpoint whose failures ran ahead of its done bits would record those failures twice on resume.
+  // failures only grows, so the copy is redone only when it did (not once per heartbeat).
+  let failuresSnapshot: ObjectFailure[] = [...failures];
+  const checkpoint = (): Checkpoint => {
+    if (failuresSnapshot.length !== failures.length) failuresSnapshot = [...failures];
+    return { done: toBase64(done), totals: { ...totals }, failures: failuresSnapshot };
+  };
   const beat = () => ctx.heartbeat(checkpoint());
   const ticker = setInterval(beat, HEARTBEAT_EVERY_MS);
   ticker.unref();
