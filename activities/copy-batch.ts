@@ -2,7 +2,7 @@
 // the origin into the bucket, and heartbeats a checkpoint (which indexes are done) so that a retried
 // attempt — after a crash, a timeout or transient errors — skips them.
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../common/errors.js';
@@ -99,7 +99,11 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
     }
     const { head, body } = await getObject(url, signal);
     const hasher = new HashCounter(limiter);
-    const info = await bucket.put(name, body.pipe(hasher), {
+    // pipeline, not pipe: pipe forwards no errors, so an origin dropping the connection mid-body left the put
+    // waiting forever (while heartbeats kept the batch alive), and a failed write never released the socket.
+    // The error reaches the put through hasher, so the callback has nothing left to do.
+    pipeline(body, hasher, () => undefined);
+    const info = await bucket.put(name, hasher, {
       size: head.size,
       ...(head.contentType ? { contentType: head.contentType } : {}),
       meta: {
