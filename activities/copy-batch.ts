@@ -17,7 +17,7 @@ import {
   type Totals,
 } from '../common/schemas.js';
 import { parseTemplate, type Template } from '../common/template.js';
-import { openBucket } from './buckets/index.js';
+import { openBucket, type ObjectInfo } from './buckets/index.js';
 import { FerryError, classifyError, redactUrl } from './errors.js';
 import { getObject, headObject, objectUrl } from './origin.js';
 
@@ -103,26 +103,42 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
     // waiting forever (while heartbeats kept the batch alive), and a failed write never released the socket.
     // The error reaches the put through hasher, so the callback has nothing left to do.
     pipeline(body, hasher, () => undefined);
-    const info = await bucket.put(name, hasher, {
-      size: head.size,
-      ...(head.contentType ? { contentType: head.contentType } : {}),
-      meta: {
-        sourceUrl: redactUrl(url),
-        jobId: input.jobId,
-        ...(head.etag ? { sourceEtag: head.etag } : {}),
-        ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
-      },
-      beforeCommit: () => {
-        if (head.size !== undefined && hasher.bytes !== head.size) {
-          throw new FerryError(
-            ErrorType.LengthMismatch,
-            `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
-          );
-        }
-        return { sha256: hasher.digest(), bytes: hasher.bytes };
-      },
-      signal,
-    });
+    let info: ObjectInfo;
+    try {
+      info = await bucket.put(name, hasher, {
+        size: head.size,
+        ...(head.contentType ? { contentType: head.contentType } : {}),
+        meta: {
+          sourceUrl: redactUrl(url),
+          jobId: input.jobId,
+          ...(head.etag ? { sourceEtag: head.etag } : {}),
+          ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
+        },
+        beforeCommit: () => {
+          if (head.size !== undefined && hasher.bytes !== head.size) {
+            throw new FerryError(
+              ErrorType.LengthMismatch,
+              `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
+            );
+          }
+          return { sha256: hasher.digest(), bytes: hasher.bytes };
+        },
+        signal,
+      });
+    } catch (err) {
+      // An origin that closes a keep-alive connection before Content-Length bytes surfaces as undici's
+      // UND_ERR_SOCKET ("other side closed"); it is a short body, and the report should say so.
+      if (
+        (err as { code?: unknown }).code === 'UND_ERR_SOCKET' &&
+        head.size !== undefined &&
+        hasher.bytes < head.size
+      )
+        throw new FerryError(
+          ErrorType.LengthMismatch,
+          `${redactUrl(url)}: connection closed after ${hasher.bytes} bytes, Content-Length said ${head.size}`,
+        );
+      throw err;
+    }
     totals.copied++;
     totals.bytes += info.size;
   };
