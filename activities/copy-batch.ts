@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../common/errors.js';
 import { validateObjectName } from '../common/names.js';
 import {
@@ -181,12 +181,13 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
   }
   beat();
   if (signal.aborted) {
-    // Cancellation (job stop): the checkpoint is heartbeated; the SDK reports the cancel.
-    throw ApplicationFailure.create({
-      type: 'Cancelled',
-      message: 'copyBatch cancelled',
-      nonRetryable: true,
-    });
+    // Cancellation (job stop, worker shutdown, pause): the checkpoint is heartbeated. Rethrow the SDK's own
+    // CancelledFailure so the worker reports a cancellation for the reason it cancelled; an ApplicationFailure
+    // here was recorded as a non-retryable failure: the workflow's isCancellation() missed it on stop, and a
+    // worker shutdown failed the batch instead of letting another worker retry it.
+    throw signal.reason instanceof CancelledFailure
+      ? signal.reason
+      : new CancelledFailure('copyBatch cancelled');
   }
   if (transient.length > 0) {
     // Retryable: Temporal retries with backoff and the next attempt only redoes these. If retries run out,
