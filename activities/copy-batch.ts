@@ -2,7 +2,7 @@
 // the origin into the bucket, and heartbeats a checkpoint (which indexes are done) so that a retried
 // attempt — after a crash, a timeout or transient errors — skips them.
 import { createHash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../common/errors.js';
@@ -17,7 +17,7 @@ import {
   type Totals,
 } from '../common/schemas.js';
 import { parseTemplate, type Template } from '../common/template.js';
-import { openBucket } from './buckets/index.js';
+import { openBucket, type ObjectInfo } from './buckets/index.js';
 import { FerryError, classifyError, redactUrl } from './errors.js';
 import { getObject, headObject, objectUrl } from './origin.js';
 
@@ -56,7 +56,14 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
   const isRetry = ctx.info.attempt > 1;
   const transient: ObjectFailure[] = [];
 
-  const checkpoint = (): Checkpoint => ({ done: toBase64(done), totals: { ...totals }, failures });
+  // A snapshot, failures included: the SDK serializes heartbeat details after heartbeat() returns, and a
+  // checkpoint whose failures ran ahead of its done bits would record those failures twice on resume.
+  // failures only grows, so the copy is redone only when it did (not once per heartbeat).
+  let failuresSnapshot: ObjectFailure[] = [...failures];
+  const checkpoint = (): Checkpoint => {
+    if (failuresSnapshot.length !== failures.length) failuresSnapshot = [...failures];
+    return { done: toBase64(done), totals: { ...totals }, failures: failuresSnapshot };
+  };
   const beat = () => ctx.heartbeat(checkpoint());
   const ticker = setInterval(beat, HEARTBEAT_EVERY_MS);
   ticker.unref();
@@ -92,26 +99,46 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
     }
     const { head, body } = await getObject(url, signal);
     const hasher = new HashCounter(limiter);
-    const info = await bucket.put(name, body.pipe(hasher), {
-      size: head.size,
-      ...(head.contentType ? { contentType: head.contentType } : {}),
-      meta: {
-        sourceUrl: redactUrl(url),
-        jobId: input.jobId,
-        ...(head.etag ? { sourceEtag: head.etag } : {}),
-        ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
-      },
-      beforeCommit: () => {
-        if (head.size !== undefined && hasher.bytes !== head.size) {
-          throw new FerryError(
-            ErrorType.LengthMismatch,
-            `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
-          );
-        }
-        return { sha256: hasher.digest(), bytes: hasher.bytes };
-      },
-      signal,
-    });
+    // pipeline, not pipe: pipe forwards no errors, so an origin dropping the connection mid-body left the put
+    // waiting forever (while heartbeats kept the batch alive), and a failed write never released the socket.
+    // The error reaches the put through hasher, so the callback has nothing left to do.
+    pipeline(body, hasher, () => undefined);
+    let info: ObjectInfo;
+    try {
+      info = await bucket.put(name, hasher, {
+        size: head.size,
+        ...(head.contentType ? { contentType: head.contentType } : {}),
+        meta: {
+          sourceUrl: redactUrl(url),
+          jobId: input.jobId,
+          ...(head.etag ? { sourceEtag: head.etag } : {}),
+          ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
+        },
+        beforeCommit: () => {
+          if (head.size !== undefined && hasher.bytes !== head.size) {
+            throw new FerryError(
+              ErrorType.LengthMismatch,
+              `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
+            );
+          }
+          return { sha256: hasher.digest(), bytes: hasher.bytes };
+        },
+        signal,
+      });
+    } catch (err) {
+      // An origin that closes a keep-alive connection before Content-Length bytes surfaces as undici's
+      // UND_ERR_SOCKET ("other side closed"); it is a short body, and the report should say so.
+      if (
+        (err as { code?: unknown }).code === 'UND_ERR_SOCKET' &&
+        head.size !== undefined &&
+        hasher.bytes < head.size
+      )
+        throw new FerryError(
+          ErrorType.LengthMismatch,
+          `${redactUrl(url)}: connection closed after ${hasher.bytes} bytes, Content-Length said ${head.size}`,
+        );
+      throw err;
+    }
     totals.copied++;
     totals.bytes += info.size;
   };
@@ -154,9 +181,12 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
   }
   beat();
   if (signal.aborted) {
-    // Cancellation (job stop): report it as a cancellation (not a failure), carrying what was done so the
-    // stopped job's report counts it.
-    throw new CancelledFailure('copyBatch cancelled', [checkpoint()]);
+    // Cancellation (job stop, worker shutdown): report a cancellation, not a failure — an ApplicationFailure
+    // here would be recorded as a non-retryable failure (the workflow's isCancellation() misses it, and a
+    // worker shutdown would fail the batch instead of letting another worker retry it). Keep the SDK's reason
+    // and carry the checkpoint so a stopped job's report counts what this batch finished.
+    const reason = signal.reason instanceof CancelledFailure ? signal.reason.message : 'CANCELLED';
+    throw new CancelledFailure(reason, [checkpoint()]);
   }
   if (transient.length > 0) {
     // Retryable: Temporal retries with backoff and the next attempt only redoes these. If retries run out,

@@ -67,6 +67,10 @@ export function classifyError(err: unknown): Classified {
     return { type: ErrorType.LengthMismatch, retryable: true, message };
   if (NETWORK_CODES.has(code))
     return { type: ErrorType.NetworkError, retryable: true, message: `${code}: ${message}` };
+  // undici only ever talks to the origin (destinations bring their own clients), so its other errors are origin
+  // transport problems too; HTTPParserError (a malformed response) carries no code, only its name.
+  if (String(code).startsWith('UND_ERR_') || e?.name === 'HTTPParserError')
+    return { type: ErrorType.NetworkError, retryable: true, message: `${code || e?.name}: ${message}` };
   if (code === 'ENOSPC' || code === 'EDQUOT')
     return {
       type: ErrorType.DestinationFull,
@@ -104,7 +108,7 @@ export function redactUrl(url: string): string {
       u.password = '';
     }
     for (const k of [...u.searchParams.keys()]) {
-      if (/sig|token|key|secret|credential|password/i.test(k)) u.searchParams.set(k, '***');
+      if (/sig|token|key|secret|credential|password|auth/i.test(k)) u.searchParams.set(k, '***');
     }
     return u.toString();
   } catch {

@@ -16,7 +16,8 @@ export function humanBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
   let v = n;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
+  // 1024 - 0.005 rather than 1024: a value that toFixed(2) would print as 1024.00 belongs to the next unit.
+  while (v >= 1024 - 0.005 && u < units.length - 1) {
     v /= 1024;
     u++;
   }

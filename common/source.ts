@@ -16,7 +16,8 @@ export class SourceError extends Error {
 const TOKEN = /[{@%]/;
 
 export function splitUrlTemplate(urlTemplate: string): { baseUrl: string; template: string } {
-  const m = /^(https?):\/\/([^/]*)(\/.*)?$/i.exec(urlTemplate);
+  // The authority ends at the first '/', '?' or '#' (RFC 3986), so `http://h?q` is a query, not a host.
+  const m = /^(https?):\/\/([^/?#]*)([/?#].*)?$/i.exec(urlTemplate);
   if (!m) {
     const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(urlTemplate)?.[1];
     throw new SourceError(
@@ -40,8 +41,8 @@ export function splitUrlTemplate(urlTemplate: string): { baseUrl: string; templa
       `query strings and fragments are not supported in "${urlTemplate}"`,
       'SOURCE_QUERY',
     );
-  const firstToken = path.search(TOKEN);
-  const cut = firstToken < 0 ? path.lastIndexOf('/') : path.lastIndexOf('/', firstToken);
+  const first = firstToken(path);
+  const cut = first < 0 ? path.lastIndexOf('/') : path.lastIndexOf('/', first);
   const template = path.slice(cut + 1);
   if (!template)
     throw new SourceError(`"${urlTemplate}" names no object (it ends with '/')`, 'SOURCE_NO_NAME');
@@ -58,6 +59,20 @@ export function describeSource(s: Source): string {
     case 'directory':
       return `${s.root}/${s.template} (served by ${s.hostQueue})`;
   }
+}
+
+/**
+ * Index of the token the template engine will parse, or -1. The engine tries braces, then `@`, then a single
+ * `%` (AIStore's order), and treats the other characters literally; so must the split, or a percent-escape in a
+ * directory (`my%20dir/shard-{1..3}.tar`) would be taken for the token and end up, double-encoded, in every name.
+ */
+function firstToken(path: string): number {
+  const brace = path.search(/[{}]/);
+  if (brace >= 0) return brace;
+  const at = path.indexOf('@');
+  if (at >= 0) return at;
+  const percent = path.indexOf('%');
+  return percent >= 0 && !path.includes('%', percent + 1) ? percent : -1;
 }
 
 function redact(u: string): string {

@@ -5,12 +5,14 @@
 // only after the length check passed, so a reader never sees a partial object and a crash leaves only temp
 // files, which cleanupJob removes. No fsync per object: the guarantee is against process crashes (what
 // kill -9 tests); after a power loss a torn object has the wrong size and --skip-existing recopies it.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { ErrorType } from '../../common/errors.js';
+import { FerryError } from '../errors.js';
 import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutOptions } from './types.js';
 
 const STATE_DIR = '.ferry';
@@ -20,6 +22,8 @@ interface Sidecar extends ObjectMeta {
   /** Inode of the data file this sidecar describes: a sidecar left by a crash before the rename never
    * vouches for an older file under the same name. */
   ino: number;
+  /** Its mtime: a rewrite in place keeps the inode (and perhaps the size) but not the mtime, which rename keeps. */
+  mtimeMs: number;
 }
 
 export class LocalBucket implements Bucket {
@@ -60,15 +64,16 @@ export class LocalBucket implements Bucket {
     if (!st.isFile()) return null;
     const info: ObjectInfo = { name, size: st.size, mtimeMs: st.mtimeMs };
     const sc = await this.readSidecar(name);
-    if (sc && sc.ino === st.ino && sc.size === st.size) {
-      const { ino: _ino, size: _size, ...meta } = sc;
+    if (sc && sc.ino === st.ino && sc.size === st.size && sc.mtimeMs === st.mtimeMs) {
+      const { ino: _ino, size: _size, mtimeMs: _mtimeMs, ...meta } = sc;
       info.meta = meta;
     }
     return info;
   }
 
   async put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
-    const tmpDir = join(this.root, STATE_DIR, 'tmp', opts.meta.jobId);
+    this.checkName(name);
+    const tmpDir = this.tmpDirOf(opts.meta.jobId);
     await this.mkdirOnce(tmpDir);
     const tmp = join(tmpDir, randomUUID());
     const final = this.path(name);
@@ -78,7 +83,7 @@ export class LocalBucket implements Bucket {
       });
       const { sha256, bytes } = opts.beforeCommit();
       const st = await stat(tmp);
-      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino };
+      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
       await this.mkdirOnce(dirname(final));
       const scPath = this.sidecarPath(name);
       await this.mkdirOnce(dirname(scPath));
@@ -147,12 +152,13 @@ export class LocalBucket implements Bucket {
   }
 
   async delete(name: string): Promise<void> {
+    this.checkName(name);
     await rm(this.path(name), { force: true });
     await rm(this.sidecarPath(name), { force: true });
   }
 
   async cleanupJob(jobId: string): Promise<{ removed: number }> {
-    const dir = join(this.root, STATE_DIR, 'tmp', jobId);
+    const dir = this.tmpDirOf(jobId);
     let removed = 0;
     try {
       removed = (await readdir(dir)).length;
@@ -165,9 +171,28 @@ export class LocalBucket implements Bucket {
   }
 
   // --- internal ---
+  /** Names under `.ferry/` would overwrite temp files and sidecars (and never be listed): not objects here. */
+  private checkName(name: string): void {
+    if (name === STATE_DIR || name.startsWith(`${STATE_DIR}/`))
+      throw new FerryError(
+        ErrorType.InvalidName,
+        `invalid object name "${name}": "${STATE_DIR}/" is reserved for ferry's state in a local bucket`,
+      );
+  }
+
   private path(name: string): string {
     // Names were validated (no '..', no leading '/'); join keeps them under root.
     return join(this.root, ...name.split('/'));
+  }
+
+  /**
+   * A job's temp directory. Job ids are workflow ids, free text that may hold '/' or be '..': used as a path,
+   * `cleanupJob('../..')` would delete the whole bucket. Plain ids stay readable; any other is hashed.
+   */
+  private tmpDirOf(jobId: string): string {
+    const plain = /^[\w.-]{1,128}$/.test(jobId) && !/^\.+$/.test(jobId);
+    const dir = plain ? jobId : `id-${createHash('sha256').update(jobId).digest('hex')}`;
+    return join(this.root, STATE_DIR, 'tmp', dir);
   }
 
   private sidecarPath(name: string): string {
