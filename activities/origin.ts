@@ -3,12 +3,12 @@
 // No undici RetryAgent here on purpose: retries belong to Temporal's activity retry policy. A copyBatch
 // records which objects failed transiently, finishes the rest, then fails so Temporal retries it with
 // backoff; the retry skips everything already done. A second retry layer would multiply attempts.
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { httpStatusError } from './errors.js';
 
-let agent: Agent | undefined;
+let agent: Dispatcher | undefined;
 
-export function originAgent(): Agent {
+export function originAgent(): Dispatcher {
   agent ??= new Agent({
     // Keep idle sockets longer than the gap between two batches so connections are reused across them.
     keepAliveTimeout: 30_000,
@@ -18,7 +18,8 @@ export function originAgent(): Agent {
     bodyTimeout: 60_000,
     connectTimeout: 10_000,
     connections: 512,
-  });
+    // Dataset hosts often redirect to a CDN or a storage node (AIStore answers GET with 301); follow a few.
+  }).compose(interceptors.redirect({ maxRedirections: 5 }));
   return agent;
 }
 

@@ -79,7 +79,7 @@ function buildOptions(o: JobOpts): NonNullable<MigrationInput['options']> {
   return {
     maxConns: parseIntOption(o.maxConns ?? '16', '--max-conns', 1, 1024),
     limitBph: parseBytes(o.limitBph ?? '0', '--limit-bph'),
-    batchSize: parseIntOption(o.batchSize ?? '256', '--batch-size', 1, 100_000),
+    batchSize: parseIntOption(o.batchSize ?? '256', '--batch-size', 1, 10_000),
     window: parseIntOption(o.window ?? '4', '--window', 1, 64),
     skipExisting: o.skipExisting ?? false,
     maxNames: parseIntOption(o.maxNames ?? '10000000', '--max-names', 1, 1_000_000_000),

@@ -47,7 +47,8 @@ export const JobOptionsSchema = z.object({
   /** Bytes per hour across the job; 0 = unlimited. */
   limitBph: z.number().int().min(0).default(0),
   /** Objects per copyBatch activity. */
-  batchSize: z.number().int().min(1).max(100_000).default(256),
+  /** Capped so a batch's heartbeat checkpoint (done bits + failures) stays far below the server's 2 MB payload limit. */
+  batchSize: z.number().int().min(1).max(10_000).default(256),
   /** Copy batches in flight at once. */
   window: z.number().int().min(1).max(64).default(4),
   /** Skip objects whose destination copy has the same size and source ETag/checksum. */
@@ -67,11 +68,9 @@ export const TotalsSchema = z.object({
   skipped: z.number().int().min(0),
   failed: z.number().int().min(0),
   bytes: z.number().min(0),
-  /** Objects written more than once (a batch retried after a crash redid work since its last checkpoint). */
-  rewritten: z.number().int().min(0),
 });
 export type Totals = z.infer<typeof TotalsSchema>;
-export const zeroTotals = (): Totals => ({ copied: 0, skipped: 0, failed: 0, bytes: 0, rewritten: 0 });
+export const zeroTotals = (): Totals => ({ copied: 0, skipped: 0, failed: 0, bytes: 0 });
 
 export const ObjectFailureSchema = z.object({
   index: z.number().int().min(0),

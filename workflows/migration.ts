@@ -309,7 +309,6 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     totals.skipped += t.skipped;
     totals.failed += t.failed;
     totals.bytes += t.bytes;
-    totals.rewritten += t.rewritten;
     for (const x of f) recordFailure(x);
   };
   const recordFailure = (f: ObjectFailure) => {

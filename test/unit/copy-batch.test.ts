@@ -198,7 +198,7 @@ describe('copyBatch', () => {
     const want = [2, 3, 4, 5, 6, 7].map((i) => `shard-${String(i).padStart(3, '0')}.bin`);
     const wantBytes = want.reduce((s, n) => s + o.files.get(n)!.length, 0);
     assert.deepEqual(out, {
-      totals: { copied: 6, skipped: 0, failed: 0, bytes: wantBytes, rewritten: 0 },
+      totals: { copied: 6, skipped: 0, failed: 0, bytes: wantBytes },
       failures: [],
       attempts: 1,
     });
@@ -265,7 +265,7 @@ describe('copyBatch', () => {
     const { out, beats } = await run(
       batchInput({ baseUrl: o.server.url, template: 'shard-{000..005}.bin', end: 6, destination: d.root }),
     );
-    assert.deepEqual(out.totals, { copied: 4, skipped: 0, failed: 2, bytes: 400, rewritten: 0 });
+    assert.deepEqual(out.totals, { copied: 4, skipped: 0, failed: 2, bytes: 400 });
     const failures = [...out.failures].sort((a, b) => a.index - b.index);
     assert.equal(failures.length, 2);
     for (const [f, i] of [
@@ -347,7 +347,7 @@ describe('copyBatch', () => {
     const second = await run(input, { heartbeatDetails: checkpoint, attempt: 2 });
     const allBytes = [...o.files.values()].reduce((s, b) => s + b.length, 0);
     assert.deepEqual(second.out, {
-      totals: { copied: 10, skipped: 0, failed: 0, bytes: allBytes, rewritten: 0 },
+      totals: { copied: 10, skipped: 0, failed: 0, bytes: allBytes },
       failures: [],
       attempts: 2,
     });
@@ -375,7 +375,7 @@ describe('copyBatch', () => {
     const cp = first.beats.find((b) => donePositions(b).length === 1)!;
     assert.equal(cp.failures.length, 1, 'the 404 of object 0 is in the first checkpoint');
     const second = await run(input, { heartbeatDetails: cp, attempt: 2 });
-    assert.deepEqual(second.out.totals, { copied: 3, skipped: 0, failed: 1, bytes: 30, rewritten: 0 });
+    assert.deepEqual(second.out.totals, { copied: 3, skipped: 0, failed: 1, bytes: 30 });
     assert.deepEqual(
       second.out.failures.map((f) => [f.index, f.type]),
       [[0, ErrorType.SourceNotFound]],
@@ -408,7 +408,7 @@ describe('copyBatch', () => {
     const before = o.server.stats().requests;
 
     const { out, beats } = await run({ ...input, skipExisting: true, jobId: 'job-skip-2' });
-    assert.deepEqual(out.totals, { copied: 2, skipped: 3, failed: 0, bytes: 4096, rewritten: 0 });
+    assert.deepEqual(out.totals, { copied: 2, skipped: 3, failed: 0, bytes: 4096 });
     assert.deepEqual(out.failures, []);
     assert.ok(changed.equals(await readFile(path.join(d.root, 'shard-001.bin'))), 'changed object recopied');
     assert.equal((await d.bucket.head('shard-001.bin'))?.meta?.jobId, 'job-skip-2');
@@ -427,7 +427,7 @@ describe('copyBatch', () => {
     const { out } = await run(
       batchInput({ baseUrl: o.server.url, template: 'a.bin', destination: d.root, skipExisting: true }),
     );
-    assert.deepEqual(out.totals, { copied: 1, skipped: 0, failed: 0, bytes: 12, rewritten: 0 });
+    assert.deepEqual(out.totals, { copied: 1, skipped: 0, failed: 0, bytes: 12 });
     assert.equal(await readFile(path.join(d.root, 'a.bin'), 'utf8'), 'origin bytes');
   });
 
@@ -483,7 +483,7 @@ describe('copyBatch', () => {
     const { out } = await run(
       batchInput({ baseUrl: o.url, names: ['long.bin'], end: 1, destination: d.root }),
     );
-    assert.deepEqual(out.totals, { copied: 1, skipped: 0, failed: 0, bytes: 3, rewritten: 0 });
+    assert.deepEqual(out.totals, { copied: 1, skipped: 0, failed: 0, bytes: 3 });
     assert.equal(await readFile(path.join(d.root, 'long.bin'), 'utf8'), 'abc');
     assert.equal((await d.bucket.head('long.bin'))?.meta?.sha256, sha256(Buffer.from('abc')));
   });
@@ -522,7 +522,7 @@ describe('copyBatch', () => {
     // The final checkpoint was heartbeated: nothing done, nothing failed.
     const last = r.beats.at(-1)!;
     assert.deepEqual(donePositions(last), []);
-    assert.deepEqual(last.totals, { copied: 0, skipped: 0, failed: 0, bytes: 0, rewritten: 0 });
+    assert.deepEqual(last.totals, { copied: 0, skipped: 0, failed: 0, bytes: 0 });
   });
 
   it('heartbeats are consistent snapshots under concurrency', async (t) => {
