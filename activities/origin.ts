@@ -8,15 +8,21 @@ import { httpStatusError } from './errors.js';
 
 let agent: Dispatcher | undefined;
 
+function envMs(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
 export function originAgent(): Dispatcher {
   agent ??= new Agent({
     // Keep idle sockets longer than the gap between two batches so connections are reused across them.
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
-    // A stalled origin must not hold a slot forever: the retry policy takes over.
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
-    connectTimeout: 10_000,
+    // A stalled origin must not hold a slot forever: the retry policy takes over. Overridable (tests use short
+    // values to exercise stalls quickly).
+    headersTimeout: envMs('FERRY_HTTP_HEADERS_TIMEOUT_MS', 60_000),
+    bodyTimeout: envMs('FERRY_HTTP_BODY_TIMEOUT_MS', 60_000),
+    connectTimeout: envMs('FERRY_HTTP_CONNECT_TIMEOUT_MS', 10_000),
     connections: 512,
     // Dataset hosts often redirect to a CDN or a storage node (AIStore answers GET with 301); follow a few.
   }).compose(interceptors.redirect({ maxRedirections: 5 }));

@@ -41,6 +41,7 @@ interface JobOpts {
   batchSize?: string;
   window?: string;
   skipExisting?: boolean;
+  retries?: string;
   wait?: boolean;
   desc?: string;
   dryRun?: boolean;
@@ -60,6 +61,7 @@ function jobOptions(cmd: Command, opts: { wait?: boolean } = {}): Command {
     .option('--limit-bph <size>', 'bandwidth limit in bytes per hour, e.g. 100GiB (0 = none)', '0')
     .option('--batch-size <n>', 'objects per copy batch (checkpoint and retry unit)', '256')
     .option('--window <n>', 'copy batches in flight at once', '4')
+    .option('--retries <n>', 'attempts per batch for transient errors before they are reported (1-100)', '20')
     .option('--skip-existing', 'skip objects whose destination copy has the same size and source ETag', false)
     .option('--desc <text>', 'job description shown in `show job` and the Temporal UI')
     .option(
@@ -82,6 +84,7 @@ function buildOptions(o: JobOpts): NonNullable<MigrationInput['options']> {
     batchSize: parseIntOption(o.batchSize ?? '256', '--batch-size', 1, 10_000),
     window: parseIntOption(o.window ?? '4', '--window', 1, 64),
     skipExisting: o.skipExisting ?? false,
+    retries: parseIntOption(o.retries ?? '20', '--retries', 1, 100),
     maxNames: parseIntOption(o.maxNames ?? '10000000', '--max-names', 1, 1_000_000_000),
   };
 }

@@ -51,6 +51,8 @@ export const JobOptionsSchema = z.object({
   batchSize: z.number().int().min(1).max(10_000).default(256),
   /** Copy batches in flight at once. */
   window: z.number().int().min(1).max(64).default(4),
+  /** Attempts per copy batch for transient errors (backoff 1 s → 60 s) before what still fails is reported. */
+  retries: z.number().int().min(1).max(100).default(20),
   /** Skip objects whose destination copy has the same size and source ETag/checksum. */
   skipExisting: z.boolean().default(false),
   /** Name-count ceiling for templates. */

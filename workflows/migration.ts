@@ -203,7 +203,7 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
       initialInterval: '1 second',
       backoffCoefficient: 2,
       maximumInterval: '60 seconds',
-      maximumAttempts: 20,
+      maximumAttempts: opts.retries,
       nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
     },
   });
