@@ -16,8 +16,8 @@ export function validateJob(input: MigrationInput): { total: number; first: stri
     const seen = new Set<string>();
     src.names.forEach((n, i) => {
       const p = validateObjectName(n);
-      if (p) throw new CLIError(`object list line ${i + 1}: invalid name "${n}": ${p}`);
-      if (seen.has(n)) throw new CLIError(`object list line ${i + 1}: duplicate name "${n}"`);
+      if (p) throw new CLIError(`object list line ${i + 1}: invalid name ${showName(n)}: ${p}`);
+      if (seen.has(n)) throw new CLIError(`object list line ${i + 1}: duplicate name ${showName(n)}`);
       seen.add(n);
     });
     return { total: src.names.length, first: src.names[0]!, last: src.names.at(-1)! };
@@ -33,7 +33,13 @@ export function validateJob(input: MigrationInput): { total: number; first: stri
     [last, 'last'],
   ] as const) {
     const p = validateObjectName(n);
-    if (p) throw new CLIError(`template "${src.template}": ${where} name "${n}" is invalid: ${p}`);
+    if (p) throw new CLIError(`template "${src.template}": ${where} name ${showName(n)} is invalid: ${p}`);
   }
   return { total: t.count, first, last };
+}
+
+/** A name as it can be shown safely: control characters escaped (JSON style), long names shortened. */
+export function showName(n: string): string {
+  const q = JSON.stringify(n.length > 80 ? `${n.slice(0, 60)}…${n.slice(-10)}` : n);
+  return q;
 }

@@ -20,8 +20,134 @@ test('bad CLI input: clear error, exit 2, nothing written', async (t) => {
   writeFileSync(list, 'ok-1\n../etc/passwd\n');
   const dupList = join(dir, 'dup.txt');
   writeFileSync(dupList, 'a\nb\na\n');
+  const lines = (name: string, text: string) => {
+    const f = join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  const absList = lines('abs.txt', 'ok\n/etc/passwd\n');
+  const ctlList = lines('ctl.txt', 'ok\na\u0001b\n');
+  const nulList = lines('nul.txt', 'a\u0000b\n');
+  const longList = lines('long.txt', `${'x'.repeat(1100)}\n`);
+  const dotList = lines('dot.txt', 'ok\na/./b\n');
+  const emptyList = lines('empty.txt', '\n\n');
   const env = cliEnv();
   const cases: [string, string[], RegExp][] = [
+    // templates
+    ['negative step', ['job', 'start', 'download', `${U}/x-{1..3..-1}`, bucket], /position 9: step -1/],
+    ['empty braces', ['job', 'start', 'download', `${U}/x-{}`, bucket], /position 2: "\{\}"/],
+    ['nested braces', ['job', 'start', 'download', `${U}/x-{1..{2..3}}`, bucket], /position 6: .*nesting/],
+    [
+      '@ without digits',
+      ['job', 'start', 'download', `${U}/x@`, bucket],
+      /position 1: "@" must be followed by digits/,
+    ],
+    ['bad fmt width', ['job', 'start', 'download', `${U}/x-%5d`, bucket], /position 2: "%5d"/],
+    [
+      'number overflow',
+      ['job', 'start', 'download', `${U}/x-{99999999999999999999..100000000000000000000}`, bucket],
+      /position 3: .*beyond 9007199254740991/,
+    ],
+    [
+      'fmt end negative',
+      ['job', 'start', 'download', `${U}/x-%03d`, bucket, '--fmt-end', '-1'],
+      /--fmt-end "-1"/,
+    ],
+    ['template cmd past end', ['template', 'a-{1..3}', '--from', '99'], /--from 99 is past the last index 2/],
+    // URLs
+    ['empty host', ['job', 'start', 'download', 'http:///x', bucket], /host of "http:\/\/\/x" is empty/],
+    ['query string', ['job', 'start', 'download', 'http://h/x?y=1', bucket], /query strings/],
+    ['URL names no object', ['job', 'start', 'download', 'https://h/', bucket], /names no object/],
+    [
+      'unreachable origin',
+      ['job', 'start', 'download', `${U}/x-{1..3}`, bucket],
+      /origin http:\/\/127\.0\.0\.1:9 is unreachable: ECONNREFUSED/,
+    ],
+    [
+      'unknown host',
+      ['job', 'start', 'download', 'http://no-such-host.invalid/x-{1..3}', bucket],
+      /unreachable: (ENOTFOUND|EAI_AGAIN)/,
+    ],
+    // bucket URIs
+    ['s3 without bucket', ['job', 'start', 'download', `${U}/x`, 's3://'], /"s3:\/\/": missing bucket name/],
+    ['ais without bucket', ['job', 'start', 'download', `${U}/x`, 'ais://'], /missing bucket name/],
+    [
+      's3 underscore',
+      ['job', 'start', 'download', `${U}/x`, 's3://bucket_under'],
+      /invalid character "_" at index 6/,
+    ],
+    ['ais dotdot', ['job', 'start', 'download', `${U}/x`, 'ais://a..b'], /"\.\."/],
+    [
+      'file URI with host',
+      ['job', 'start', 'download', `${U}/x`, 'file://relative/p'],
+      /names host "relative"/,
+    ],
+    // names in lists
+    [
+      'absolute name in list',
+      ['job', 'start', 'download', U, bucket, '--object-list', absList],
+      /line 2: invalid name "\/etc\/passwd"/,
+    ],
+    [
+      'control char in list',
+      ['job', 'start', 'download', U, bucket, '--object-list', ctlList],
+      /line 2: .*U\+0001/,
+    ],
+    [
+      'NUL in list',
+      ['job', 'start', 'download', U, bucket, '--object-list', nulList],
+      /line 1: .*U\+0000 \(NUL\)/,
+    ],
+    [
+      'over-long name',
+      ['job', 'start', 'download', U, bucket, '--object-list', longList],
+      /1100 bytes .* longer than 1024/,
+    ],
+    [
+      'dot segment',
+      ['job', 'start', 'download', U, bucket, '--object-list', dotList],
+      /line 2: .*"\." path segment/,
+    ],
+    ['empty list', ['job', 'start', 'download', U, bucket, '--object-list', emptyList], /has no names/],
+    [
+      'missing list',
+      ['job', 'start', 'download', U, bucket, '--object-list', join(dir, 'nope.txt')],
+      /cannot read object list .*ENOENT/,
+    ],
+    // numeric options
+    [
+      'window 0',
+      ['job', 'start', 'download', `${U}/x`, bucket, '--window', '0'],
+      /--window 0: must be in \[1, 64\]/,
+    ],
+    ['window 65', ['job', 'start', 'download', `${U}/x`, bucket, '--window', '65'], /--window 65/],
+    ['max-names 0', ['job', 'start', 'download', `${U}/x`, bucket, '--max-names', '0'], /--max-names 0/],
+    ['retries 0', ['job', 'start', 'download', `${U}/x`, bucket, '--retries', '0'], /--retries 0/],
+    [
+      'negative size',
+      ['job', 'start', 'download', `${U}/x`, bucket, '--limit-bph', '-5'],
+      /--limit-bph "-5"/,
+    ],
+    [
+      'max-conns too big',
+      ['job', 'start', 'download', `${U}/x`, bucket, '--max-conns', '2000'],
+      /--max-conns 2000/,
+    ],
+    [
+      'batch-size too big',
+      ['job', 'start', 'download', `${U}/x`, bucket, '--batch-size', '10001'],
+      /--batch-size 10001/,
+    ],
+    [
+      'prefetch needs template or list',
+      ['job', 'start', 'prefetch', U, bucket],
+      /exactly one of --template or --list/,
+    ],
+    [
+      'prefetch both',
+      ['job', 'start', 'prefetch', U, bucket, '--template', 'a', '--list', absList],
+      /exactly one/,
+    ],
     [
       'descending range',
       ['job', 'start', 'download', `${U}/x-{10..1}.bin`, bucket],
