@@ -30,7 +30,7 @@ function flatten(v: unknown, out: string[]): void {
       out.push(k);
       flatten(x, out);
     }
-  else out.push(String(v));
+  else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') out.push(String(v));
 }
 
 test('no secret reaches history, visibility, UI metadata or CLI output', async (t) => {
