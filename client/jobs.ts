@@ -446,17 +446,32 @@ export async function resumeJob(id: string, flags: StartFlags): Promise<number> 
       if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
       throw err;
     });
+    const history = await handle.fetchHistory();
     if (desc.status.name === 'RUNNING') {
       await handle.signal(unpauseSignal);
       console.log(`job ${id} is running; unpause requested`);
-      return EXIT.ok;
+      // A running `migrate` whose process died waits for a worker on its own host queue: attach one here
+      // (serving the directory again) and follow the job, as the original command did. Same with --wait.
+      const running = inputOf(conn.client, history);
+      const dir = running && running.source.kind === 'directory' ? running.source : undefined;
+      if (!dir && !flags.wait) return EXIT.ok;
+      const workers = await startWorkers({
+        address: conn.address,
+        namespace: conn.namespace,
+        connectionOptions: conn.connectionOptions as Record<string, unknown>,
+        taskQueue: taskQueueOf(flags),
+        ...(dir ? { serveRoot: dir.root, hostQueue: dir.hostQueue } : {}),
+      });
+      try {
+        if (dir) console.error(`serving ${dir.root} for job ${id} on ${dir.hostQueue}`);
+        await watchJobs(conn, [id], { quiet: flags.quiet ?? false });
+        return await printResult(conn.client, id);
+      } finally {
+        await workers.shutdown();
+      }
     }
-    const history = await handle.fetchHistory();
-    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-    const payload = started?.input?.payloads?.[0];
-    if (!payload) throw new CLIError(`job ${id}: cannot read its input from history`, EXIT.error);
-    const prev =
-      conn.client.options.loadedDataConverter.payloadConverter.fromPayload<MigrationInput>(payload);
+    const prev = inputOf(conn.client, history);
+    if (!prev) throw new CLIError(`job ${id}: cannot read its input from history`, EXIT.error);
     const { carry: _carry, ...base } = prev;
     const options = { ...(base.options ?? {}) };
     let note = 'copying what is missing or different (skip-existing)';
@@ -490,6 +505,15 @@ export async function resumeJob(id: string, flags: StartFlags): Promise<number> 
 }
 
 // --- internal ---
+type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
+
+/** The input of the run whose history this is (its first event). */
+function inputOf(client: Client, history: History): MigrationInput | undefined {
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) return undefined;
+  return client.options.loadedDataConverter.payloadConverter.fromPayload<MigrationInput>(payload);
+}
+
 function srcRoot(input: MigrationInput): string | undefined {
   return input.source.kind === 'directory' && input.source ? input.source.root : undefined;
 }
