@@ -208,6 +208,16 @@ function range(start: number, end: number): number[] {
 
 const templates = new Map<string, Template>();
 function namer(input: CopyBatchInput): (i: number) => string {
+  if (input.names && input.indexes) {
+    // names[p] is the name of indexes[p] (a resume of scattered failed objects of a list job).
+    const byIndex = new Map(input.indexes.map((ix, p) => [ix, input.names![p]]));
+    return (i) => {
+      const v = byIndex.get(i);
+      if (v === undefined)
+        throw new FerryError(ErrorType.InvalidInput, `index ${i} outside the batch's name list`);
+      return v;
+    };
+  }
   if (input.names) {
     const names = input.names;
     const base = input.start;

@@ -235,7 +235,8 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     }
     publish();
   }
-  const baseUrl = src.kind === 'directory' ? servedUrl : src.baseUrl;
+  // Read at each launch: a restarted file server may have signalled a new URL.
+  const currentBaseUrl = () => (src.kind === 'directory' ? servedUrl : src.baseUrl) ?? '';
 
   if (!input.carry) await acts.prepareBucket({ destination });
 
@@ -264,7 +265,7 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     const window = Math.max(1, opts.window);
     const base: Omit<CopyBatchInput, 'start' | 'end'> = {
       jobId,
-      baseUrl: baseUrl ?? servedUrl ?? '',
+      baseUrl: currentBaseUrl(),
       maxNames: opts.maxNames,
       destination,
       concurrency: Math.max(1, Math.ceil(opts.maxConns / window)),
@@ -284,8 +285,8 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
       const list = mapped as number[];
       batch = { ...base, start: 0, end: Math.max(1, ...list.map((i) => i + 1)), indexes: list };
       if (src.kind === 'list') {
-        batch.start = 0;
-        batch.names = src.names.slice(0, batch.end);
+        // Only this batch's names, position by position with `indexes`: never a whole list prefix.
+        batch.names = list.map((i) => src.names[i] ?? '');
       }
       indexes = list;
     }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
+import { spawn } from 'node:child_process';
+import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
 
 interface Report {
   state: string;
@@ -67,3 +68,64 @@ test('404s are reported as failed without endless retries; resume copies only th
   assert.deepEqual(filesUnder(bucket), names);
   for (const n of names) assert.equal(sha256File(join(bucket, n)), sha256File(join(src, n)));
 });
+
+test('an object-list job: 404s reported, resume fetches exactly those names', async (t) => {
+  const src = tempDir('lfail-src');
+  const out = tempDir('lfail-out');
+  t.after(() => {
+    rmrf(src);
+    rmrf(out);
+  });
+  // Scattered names (not a template), some in subdirectories.
+  const names = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? `d${i % 4}/f-${i}.dat` : `f-${i}.dat`));
+  for (const n of names) {
+    mkdirSync(join(src, n, '..'), { recursive: true });
+    writeFileSync(join(src, n), randomBytes(1000 + i(n)));
+  }
+  const missing = [names[7]!, names[30]!, names[59]!];
+  const hold = join(out, 'hold');
+  mkdirSync(hold);
+  missing.forEach((n, k) => renameSync(join(src, n), join(hold, String(k))));
+  const list = join(out, 'list.txt');
+  writeFileSync(list, `# a comment\n${names.join('\n')}\n`);
+  const env = cliEnv();
+  const bucket = join(out, 'bucket');
+  const server = await ferryServe(src, env, t);
+
+  const run = await ferry(
+    ['job', 'start', 'download', server, bucket, '--object-list', list, '--batch-size', '7', '--wait', '-q'],
+    env,
+  );
+  assert.equal(run.code, 3, run.stderr + run.stdout);
+  const jobId = run.stdout.split('\n')[0]!.trim();
+  const report = JSON.parse((await ferry(['show', 'job', jobId, '--json'], env)).stdout) as Report;
+  assert.deepEqual(report.failures.map((f) => f.name).sort(), [...missing].sort());
+
+  missing.forEach((n, k) => renameSync(join(hold, String(k)), join(src, n)));
+  const resumed = await ferry(['job', 'resume', jobId, '--wait', '-q'], env);
+  assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
+  const after = JSON.parse((await ferry(['show', 'job', jobId, '--json'], env)).stdout) as Report;
+  assert.equal(after.total, 3);
+  assert.equal(after.totals.copied, 3);
+  assert.deepEqual(filesUnder(bucket), [...names].sort());
+  for (const n of names) assert.equal(sha256File(join(bucket, n)), sha256File(join(src, n)));
+});
+
+function i(n: string): number {
+  return Number(/\d+(?=\.dat$)/.exec(n)?.[0] ?? 0);
+}
+
+async function ferryServe(
+  dir: string,
+  env: Record<string, string>,
+  t: { after: (fn: () => void) => void },
+): Promise<string> {
+  const child = spawn(process.execPath, [CLI, 'serve', dir, '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  return new Promise((resolve) =>
+    child.stdout.once('data', (d: Buffer) => resolve(/at (\S+)/.exec(d.toString())![1]!)),
+  );
+}
