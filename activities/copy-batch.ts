@@ -84,6 +84,7 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
         // Written by an earlier attempt of this job after its last checkpoint: that write was atomic and
         // complete, so it counts as copied instead of being copied twice.
         if (isRetry && existing.meta?.jobId === input.jobId && existing.meta.sha256) {
+          setBit(done, p);
           totals.copied++;
           totals.bytes += existing.size;
           return;
@@ -91,6 +92,7 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
         if (input.skipExisting) {
           const src = await headObject(url, signal);
           if (sameSource(existing, src)) {
+            setBit(done, p);
             totals.skipped++;
             return;
           }
@@ -139,6 +141,9 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
         );
       throw err;
     }
+    // Count and mark done in one synchronous step: a heartbeat between the two would checkpoint a count
+    // without its bit, and a retry after a crash right then would count the object twice.
+    setBit(done, p);
     totals.copied++;
     totals.bytes += info.size;
   };

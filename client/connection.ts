@@ -2,11 +2,11 @@
 // and the profile file, via @temporalio/envconfig); with nothing configured, a server already listening on
 // 127.0.0.1:7233; with none listening, the embedded default — the pinned dev server started by ferry itself as
 // a background daemon, with its database in the user's state directory.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { stateDir } from '../devserver/paths.js';
+import { repoRoot, stateDir } from '../devserver/paths.js';
 import { freePort } from '../devserver/process.js';
 import { pingTemporal, startDevServer } from '../devserver/temporal.js';
 
@@ -151,9 +151,26 @@ export function workerPidPath(): string {
   return join(stateDir(), 'worker.pid');
 }
 
+/** Identifies the build a background worker runs: every `tsc` run rewrites dist/.tsbuildinfo. */
+export function buildId(): string {
+  try {
+    return String(Math.round(statSync(join(repoRoot, 'dist', '.tsbuildinfo')).mtimeMs));
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The background worker's pid if it is alive and runs the current build; a worker of an older build is
+ * stopped (it would run stale activity code), and undefined returned.
+ */
 export function embeddedWorkerAlive(): boolean {
   const p = workerPidPath();
   if (!existsSync(p)) return false;
-  const pid = Number(readFileSync(p, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
+  const [pidText, build] = readFileSync(p, 'utf8').trim().split(/\s+/);
+  const pid = Number(pidText);
+  if (!(Number.isInteger(pid) && pid > 0 && pidAlive(pid))) return false;
+  if (build === buildId()) return true;
+  process.kill(pid, 'SIGTERM');
+  return false;
 }

@@ -33,7 +33,7 @@ import {
   unpauseSignal,
   setOptionsUpdate,
 } from '../workflows/index.js';
-import { connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
+import { buildId, connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
 import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
 import { validateJob } from './validate.js';
 
@@ -148,7 +148,7 @@ export function ensureDaemonWorker(log: (m: string) => void): void {
   const child = spawn(process.execPath, [bin, 'worker'], { detached: true, stdio: ['ignore', out, out] });
   closeSync(out);
   child.unref();
-  writeFileSync(workerPidPath(), String(child.pid));
+  writeFileSync(workerPidPath(), `${child.pid} ${buildId()}`);
   log(
     `started a background worker (pid ${child.pid}, log ${join(dir, 'worker.log')}; \`ferry server stop\` stops it)`,
   );

@@ -493,7 +493,7 @@ server
     const { readEmbeddedState, pidAlive, workerPidPath, embeddedStatePath } = await conn();
     for (const pidFile of [workerPidPath()]) {
       try {
-        const pid = Number(readFileSync(pidFile, 'utf8'));
+        const pid = Number(readFileSync(pidFile, 'utf8').trim().split(/\s+/)[0]);
         if (pid > 0 && pidAlive(pid)) process.kill(pid, 'SIGTERM');
       } catch {
         // no worker
