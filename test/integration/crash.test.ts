@@ -1,4 +1,4 @@
-// Crash safety end to end: a download job run by a `ferry worker` process that is kill -9'ed twice mid-copy
+// Crash safety end to end: a download job run by a `ferry worker` process that is kill -9'ed five times mid-copy
 // and restarted. The job must complete with every object byte-identical, no temp files left behind, and
 // little work redone: a retried batch skips what its checkpoint says is done and what an earlier attempt
 // committed after that checkpoint.
@@ -13,11 +13,12 @@ import { FerryHarness, compareTrees, journalCounts, listFiles, makeDataset } fro
 const OBJECTS = 2500;
 const BATCH = 64;
 /** Kill points, as fractions of the objects done. */
-const KILL_AT = [0.25, 0.6];
+/** Five kills at random points (jittered around evenly spaced marks so each lands mid-copy); logged below. */
+const KILL_AT = [0.12, 0.28, 0.44, 0.6, 0.76].map((f) => f + (Math.random() - 0.5) * 0.08);
 /** Uninterrupted copy time the bandwidth limit aims at, so that kills land mid-copy. */
 const TARGET_COPY_SECONDS = 25;
 
-test('a download job survives kill -9 of its worker mid-copy, twice', { timeout: 300_000 }, async (t) => {
+test('a download job survives kill -9 of its worker mid-copy, five times at random points', { timeout: 600_000 }, async (t) => {
   const h = new FerryHarness(t, 'crash');
   const src = join(h.dir, 'src');
   const bucket = join(h.dir, 'bucket');
