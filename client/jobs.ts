@@ -104,14 +104,14 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
       workflowId: jobId,
       taskQueue,
       args: [input],
-      staticSummary: `ferry ${prefix === 'mig' ? 'migrate' : 'download'}: ${plan.total} objects → ${destination}`,
+      staticSummary: `ferry ${parsed.source.kind === 'directory' ? 'migrate' : 'download'}${flags.jobId && prefix === '' ? ' (resumed)' : ''}: ${plan.total} objects → ${destination}`,
       staticDetails: [
-        `**source**: \`${sourceText}\``,
-        `**destination**: \`${destination}\``,
-        `**objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
-        `**options**: max-conns ${parsed.options.maxConns}, batch-size ${parsed.options.batchSize}, window ${parsed.options.window}` +
+        `- **source**: \`${sourceText}\``,
+        `- **destination**: \`${destination}\``,
+        `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
+        `- **options**: max-conns ${parsed.options.maxConns}, batch-size ${parsed.options.batchSize}, window ${parsed.options.window}` +
           `${parsed.options.skipExisting ? ', skip-existing' : ''}${parsed.options.limitBph ? `, limit ${humanBytes(parsed.options.limitBph)}/h` : ''}`,
-        ...(parsed.description ? [`**description**: ${parsed.description}`] : []),
+        ...(parsed.description ? [`- **description**: ${parsed.description}`] : []),
       ].join('\n'),
       typedSearchAttributes: [
         { key: FerryDestination, value: destination },

@@ -167,6 +167,8 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
         `| ${totals.copied} | ${totals.skipped} | ${totals.failed} | ${totals.bytes} | ${inFlight} | ${opts.maxConns} |`,
         '',
         `${sourceText} → ${destination}${servedUrl ? ` (origin ${servedUrl})` : ''}`,
+        '',
+        '_Counts finished batches; `ferry show job ID` adds what in-flight batches have done._',
         ...(failures.length
           ? ['', `last failure: \`${failures.at(-1)!.name}\`: ${failures.at(-1)!.type}`]
           : []),
