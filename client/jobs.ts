@@ -9,7 +9,9 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   type Client,
+  type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Listr } from 'listr2';
@@ -21,6 +23,7 @@ import {
   type Progress,
 } from '../common/schemas.js';
 import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
+import { compactRanges } from '../common/ranges.js';
 import { describeSource } from '../common/source.js';
 import { stateDir } from '../devserver/paths.js';
 import { DEFAULT_TASK_QUEUE } from '../worker/index.js';
@@ -402,10 +405,7 @@ export async function signalJob(id: string, what: 'stop' | 'pause' | 'unpause'):
   const conn = await connect({ allowEmbedded: true });
   try {
     const handle = conn.client.workflow.getHandle(id);
-    const desc = await handle.describe().catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
-      throw err;
-    });
+    const desc = await describeJob(handle, id);
     if (desc.status.name !== 'RUNNING')
       throw new CLIError(`job ${id} is not running (${desc.status.name.toLowerCase()})`, EXIT.error);
     await handle.signal(what === 'stop' ? stopSignal : what === 'pause' ? pauseSignal : unpauseSignal);
@@ -442,10 +442,7 @@ export async function resumeJob(id: string, flags: StartFlags): Promise<number> 
   const conn = await connect({ allowEmbedded: true });
   try {
     const handle = conn.client.workflow.getHandle(id);
-    const desc = await handle.describe().catch((err: unknown) => {
-      if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
-      throw err;
-    });
+    const desc = await describeJob(handle, id);
     const history = await handle.fetchHistory();
     if (desc.status.name === 'RUNNING') {
       await handle.signal(unpauseSignal);
@@ -505,6 +502,16 @@ export async function resumeJob(id: string, flags: StartFlags): Promise<number> 
 }
 
 // --- internal ---
+/** describe(), with "no such job" as a user error. */
+async function describeJob(handle: WorkflowHandle, id: string): Promise<WorkflowExecutionDescription> {
+  try {
+    return await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new CLIError(`job ${id} not found`, EXIT.error);
+    throw err;
+  }
+}
+
 type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
 
 /** The input of the run whose history this is (its first event). */
@@ -525,14 +532,5 @@ function failuresComplete(r: MigrationReport): boolean {
 }
 
 function indexRanges(r: MigrationReport): [number, number][] {
-  const rs: [number, number][] = r.failures.map((f) => [f.index, f.index + 1]);
-  rs.push(...r.failedRanges);
-  rs.sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const x of rs) {
-    const last = out.at(-1);
-    if (last && x[0] <= last[1]) last[1] = Math.max(last[1], x[1]);
-    else out.push([x[0], x[1]]);
-  }
-  return out;
+  return compactRanges([...r.failures.map((f): [number, number] => [f.index, f.index + 1]), ...r.failedRanges]);
 }

@@ -46,6 +46,7 @@ import {
   type Totals,
 } from '../common/schemas.js';
 import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
+import { compactRanges } from '../common/ranges.js';
 import { describeSource } from '../common/source.js';
 import { TemplateError, parseTemplate, type FmtRange } from '../common/template.js';
 import { serveWorkflow } from './serve.js';
@@ -495,13 +496,3 @@ function countDone(d: BatchIncompleteDetails): number {
   return count;
 }
 
-function compactRanges(rs: [number, number][]): [number, number][] {
-  const sorted = [...rs].sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const r of sorted) {
-    const last = out.at(-1);
-    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out;
-}

@@ -77,3 +77,13 @@ export function filesUnder(dir: string): string[] {
 export function fileSize(p: string): number {
   return statSync(p).size;
 }
+
+/** Fresh temp directories for one test, removed when it ends (pass or fail). */
+export function scratch<const P extends readonly string[]>(
+  t: { after: (fn: () => void) => void },
+  ...prefixes: P
+): { [K in keyof P]: string } {
+  const dirs = prefixes.map(tempDir);
+  t.after(() => dirs.forEach(rmrf));
+  return dirs as { [K in keyof P]: string };
+}

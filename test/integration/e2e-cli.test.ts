@@ -7,7 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { CLI, cliEnv, ferry, fileSize, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
+import {
+  CLI,
+  cliEnv,
+  ferry,
+  fileSize,
+  filesUnder,
+  rmrf,
+  sha256File,
+  tempDir,
+  scratch,
+} from '../helpers/exec.js';
 
 function makeSeed(dir: string): string[] {
   writeFileSync(join(dir, 'hello-world'), 'hello world\n');
@@ -88,12 +98,7 @@ test('serve → object get → job start download --wait → ls → sha256 of ev
 });
 
 test('migrate runs both steps in one workflow; --dry-run writes nothing; template prints names', async (t) => {
-  const src = tempDir('mig-src');
-  const out = tempDir('mig-out');
-  t.after(() => {
-    rmrf(src);
-    rmrf(out);
-  });
+  const [src, out] = scratch(t, 'mig-src', 'mig-out');
   const names = makeSeed(src);
   const env = cliEnv();
 

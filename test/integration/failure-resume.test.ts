@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
+import { CLI, cliEnv, ferry, filesUnder, sha256File, scratch } from '../helpers/exec.js';
 
 interface Report {
   state: string;
@@ -16,12 +16,7 @@ interface Report {
 }
 
 test('404s are reported as failed without endless retries; resume copies only them', async (t) => {
-  const src = tempDir('fail-src');
-  const out = tempDir('fail-out');
-  t.after(() => {
-    rmrf(src);
-    rmrf(out);
-  });
+  const [src, out] = scratch(t, 'fail-src', 'fail-out');
   const names = Array.from({ length: 100 }, (_, i) => `shard-${String(i + 1).padStart(3, '0')}.tar`);
   for (const n of names) writeFileSync(join(src, n), randomBytes(4096));
   const missing = ['shard-013.tar', 'shard-014.tar', 'shard-050.tar', 'shard-099.tar', 'shard-100.tar'];
@@ -70,12 +65,7 @@ test('404s are reported as failed without endless retries; resume copies only th
 });
 
 test('an object-list job: 404s reported, resume fetches exactly those names', async (t) => {
-  const src = tempDir('lfail-src');
-  const out = tempDir('lfail-out');
-  t.after(() => {
-    rmrf(src);
-    rmrf(out);
-  });
+  const [src, out] = scratch(t, 'lfail-src', 'lfail-out');
   // Scattered names (not a template), some in subdirectories.
   const names = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? `d${i % 4}/f-${i}.dat` : `f-${i}.dat`));
   for (const n of names) {

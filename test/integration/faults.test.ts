@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../../devserver/temporal.js';
 import { freePort } from '../../devserver/process.js';
 import { progressQuery } from '../../workflows/index.js';
-import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
+import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir, scratch } from '../helpers/exec.js';
 import { startFaultyOrigin } from '../helpers/faulty-origin.js';
 
 interface Report {
@@ -41,12 +41,7 @@ function audit(
 }
 
 test('origin faults: 503s, resets, stalls and short bodies recover; permanent ones are reported', async (t) => {
-  const src = tempDir('faults-src');
-  const out = tempDir('faults-out');
-  t.after(() => {
-    rmrf(src);
-    rmrf(out);
-  });
+  const [src, out] = scratch(t, 'faults-src', 'faults-out');
   const groups = ['ok', 'e503', 'reset', 'stall', 'short', 'permshort', 'perm500'];
   const names: string[] = [];
   for (const g of groups) {

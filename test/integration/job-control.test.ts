@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
+import { CLI, cliEnv, ferry, filesUnder, sha256File, scratch } from '../helpers/exec.js';
 
 interface Progress {
   state: string;
@@ -18,12 +18,7 @@ interface Progress {
 }
 
 test('pause holds the job, unpause and set change it, stop then resume finishes it', async (t) => {
-  const src = tempDir('ctl-src');
-  const out = tempDir('ctl-out');
-  t.after(() => {
-    rmrf(src);
-    rmrf(out);
-  });
+  const [src, out] = scratch(t, 'ctl-src', 'ctl-out');
   const names = Array.from({ length: 400 }, (_, i) => `o-${String(i).padStart(3, '0')}.bin`);
   for (const n of names) writeFileSync(join(src, n), randomBytes(32 * 1024));
   const env = cliEnv();

@@ -7,15 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir } from '../helpers/exec.js';
+import { CLI, cliEnv, ferry, filesUnder, sha256File, scratch } from '../helpers/exec.js';
 
 test('kill -9 of `ferry migrate` mid-copy; `job resume` finishes the job', async (t) => {
-  const src = tempDir('mk-src');
-  const out = tempDir('mk-out');
-  t.after(() => {
-    rmrf(src);
-    rmrf(out);
-  });
+  const [src, out] = scratch(t, 'mk-src', 'mk-out');
   const names = Array.from({ length: 300 }, (_, i) => `m-${String(i).padStart(3, '0')}.bin`);
   for (const n of names) writeFileSync(join(src, n), randomBytes(32 * 1024));
   const env = cliEnv();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { cliEnv, ferry, rmrf, tempDir } from '../helpers/exec.js';
+import { cliEnv, ferry, scratch } from '../helpers/exec.js';
 import { testAddress } from '../helpers/temporal.js';
 
 const SECRETS = {
@@ -34,12 +34,7 @@ function flatten(v: unknown, out: string[]): void {
 }
 
 test('no secret reaches history, visibility, UI metadata or CLI output', async (t) => {
-  const src = tempDir('sec-src');
-  const out = tempDir('sec-out');
-  t.after(() => {
-    rmrf(src);
-    rmrf(out);
-  });
+  const [src, out] = scratch(t, 'sec-src', 'sec-out');
   for (let i = 1; i <= 20; i++)
     writeFileSync(join(src, `s-${String(i).padStart(2, '0')}.bin`), randomBytes(2048));
   const env = cliEnv(SECRETS);
