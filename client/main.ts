@@ -41,6 +41,7 @@ interface JobOpts {
   batchSize?: string;
   window?: string;
   skipExisting?: boolean;
+  sync?: boolean;
   wait?: boolean;
   desc?: string;
   dryRun?: boolean;
@@ -61,6 +62,11 @@ function jobOptions(cmd: Command, opts: { wait?: boolean } = {}): Command {
     .option('--batch-size <n>', 'objects per copy batch (checkpoint and retry unit)', '256')
     .option('--window <n>', 'copy batches in flight at once', '4')
     .option('--skip-existing', 'skip objects whose destination copy has the same size and source ETag', false)
+    .option(
+      '--sync',
+      'after a copy without failures, delete destination objects not in the source (see them first with --dry-run)',
+      false,
+    )
     .option('--desc <text>', 'job description shown in `show job` and the Temporal UI')
     .option(
       '--dry-run',
@@ -82,6 +88,7 @@ function buildOptions(o: JobOpts): NonNullable<MigrationInput['options']> {
     batchSize: parseIntOption(o.batchSize ?? '256', '--batch-size', 1, 10_000),
     window: parseIntOption(o.window ?? '4', '--window', 1, 64),
     skipExisting: o.skipExisting ?? false,
+    sync: o.sync ?? false,
     maxNames: parseIntOption(o.maxNames ?? '10000000', '--max-names', 1, 1_000_000_000),
   };
 }
