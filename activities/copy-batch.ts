@@ -253,7 +253,7 @@ function safeName(nameOf: (i: number) => string, i: number): string {
 }
 
 function sameSource(
-  dst: { size: number; meta?: { sourceEtag?: string; sourceLastModified?: string } },
+  dst: ObjectInfo,
   src: {
     size: number | undefined;
     etag?: string;
@@ -264,6 +264,13 @@ function sameSource(
   if (src.etag && dst.meta?.sourceEtag) return src.etag === dst.meta.sourceEtag;
   if (src.lastModified && dst.meta?.sourceLastModified)
     return src.lastModified === dst.meta.sourceLastModified;
+  // A store that keeps no metadata (AIStore's S3 front end) cannot say which source version it holds; a copy
+  // written after the source last changed is current (rsync's --update rule; strictly later, since both clocks
+  // have one-second resolution).
+  if (dst.noMetadata && src.lastModified && dst.mtimeMs !== undefined) {
+    const changed = Date.parse(src.lastModified);
+    return Number.isFinite(changed) && dst.mtimeMs > changed;
+  }
   // Same size and nothing else to compare: an origin without validators cannot prove a change.
   return !src.etag && !src.lastModified;
 }

@@ -67,8 +67,8 @@ export function classifyError(err: unknown): Classified {
     return { type: ErrorType.LengthMismatch, retryable: true, message };
   if (NETWORK_CODES.has(code))
     return { type: ErrorType.NetworkError, retryable: true, message: `${code}: ${message}` };
-  // undici only ever talks to the origin (destinations bring their own clients), so its other errors are origin
-  // transport problems too; HTTPParserError (a malformed response) carries no code, only its name.
+  // undici talks to the origin and to AIStore; its other errors are transport problems too (the AIS driver raises
+  // FerryErrors for what AIStore answers); HTTPParserError (a malformed response) carries no code, only its name.
   if (String(code).startsWith('UND_ERR_') || e?.name === 'HTTPParserError')
     return { type: ErrorType.NetworkError, retryable: true, message: `${code || e?.name}: ${message}` };
   if (code === 'ENOSPC' || code === 'EDQUOT')
@@ -80,9 +80,8 @@ export function classifyError(err: unknown): Classified {
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS')
     return { type: ErrorType.DestinationForbidden, retryable: false, message: `${code}: ${message}` };
   if (code === 'ENAMETOOLONG') return { type: ErrorType.InvalidName, retryable: false, message };
-  const status = e?.$metadata?.httpStatusCode;
-  if (status === 401 || status === 403)
-    return { type: ErrorType.DestinationForbidden, retryable: false, message };
+  const s3 = classifyS3(e);
+  if (s3) return s3;
   // Anything unknown (I/O errors, 5xx from a destination, aborted streams) is treated as transient: a bounded
   // number of retries is cheaper than failing an object that would have copied on the next attempt.
   return {
@@ -90,6 +89,55 @@ export function classifyError(err: unknown): Classified {
     retryable: true,
     message: code ? `${code}: ${message}` : message,
   };
+}
+
+// S3 error codes (the SDK's `name`), by what they mean for a copy. Unlisted 4xx are DestinationRejected, 5xx
+// DestinationUnavailable.
+const S3_FORBIDDEN = new Set([
+  'AccessDenied',
+  'AllAccessDisabled',
+  'AccountProblem',
+  'CredentialsProviderError', // the SDK found no credentials at all
+  'ExpiredToken',
+  'InvalidAccessKeyId',
+  'InvalidToken',
+  'SignatureDoesNotMatch',
+  'TokenRefreshRequired',
+]);
+const S3_FULL = new Set(['QuotaExceeded', 'XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded']);
+/** 4xx that a later attempt can get past: slow or cut bodies, corrupted bytes, throttling, a concurrent cleanup. */
+const S3_TRANSIENT = new Set([
+  'BadDigest',
+  'IncompleteBody',
+  'InvalidDigest',
+  'NoSuchUpload',
+  'OperationAborted',
+  'RequestTimeTooSkewed',
+  'RequestTimeout',
+  'SlowDown',
+  'ThrottlingException',
+  'TimeoutError',
+  'XAmzContentChecksumMismatch',
+]);
+
+function classifyS3(e: {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}): Classified | undefined {
+  const name = e?.name ?? '';
+  const status = e?.$metadata?.httpStatusCode;
+  if (status === undefined && !S3_FORBIDDEN.has(name) && !S3_TRANSIENT.has(name)) return undefined;
+  const raw = e?.message && e.message !== 'UnknownError' ? e.message : `HTTP ${status ?? '?'}`;
+  const message = name && !raw.includes(name) ? `${name}: ${raw}` : raw;
+  if (S3_FORBIDDEN.has(name) || status === 401 || status === 403)
+    return { type: ErrorType.DestinationForbidden, retryable: false, message };
+  if (name === 'NoSuchBucket') return { type: ErrorType.DestinationNotFound, retryable: false, message };
+  if (S3_FULL.has(name) || status === 507)
+    return { type: ErrorType.DestinationFull, retryable: false, message };
+  if (S3_TRANSIENT.has(name) || status === 408 || status === 429 || (status ?? 500) >= 500)
+    return { type: ErrorType.DestinationUnavailable, retryable: true, message };
+  return { type: ErrorType.DestinationRejected, retryable: false, message };
 }
 
 /** Convert for the workflow boundary: typed, with nonRetryable set from the vocabulary. */

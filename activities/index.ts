@@ -1,7 +1,7 @@
 // Activity factory: activities that need dependencies get them from here (STYLE.md), and workflows proxy
 // `ReturnType<typeof createActivities>` so they import types only.
 import { hostname } from 'node:os';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { BucketUriError } from '../common/bucket-uri.js';
 import { ErrorType } from '../common/errors.js';
@@ -9,6 +9,7 @@ import { openBucket } from './buckets/index.js';
 import { copyBatch } from './copy-batch.js';
 import { toApplicationFailure } from './errors.js';
 import { makeServeDirectory } from './serve.js';
+import { sourceMatcher, syncDelete, type SourceNames } from './sync.js';
 
 export interface ActivityDeps {
   /** Root directory this worker may serve (`ferry worker --serve-root`); undefined = none. */
@@ -40,11 +41,32 @@ export function createActivities(deps: ActivityDeps = {}) {
       }
     },
 
-    /** Remove what the job may have left half-done (temp files, incomplete multipart uploads). */
-    async finalizeJob(input: { destination: string; jobId: string }): Promise<{ removed: number }> {
+    /**
+     * Remove what the job may have left half-done (temp files, incomplete multipart uploads). `startedAtMs` and
+     * `source` tell stores that cannot label an upload with its job (S3) which leftovers are the job's.
+     */
+    async finalizeJob(input: {
+      destination: string;
+      jobId: string;
+      startedAtMs?: number;
+      source?: SourceNames;
+    }): Promise<{ removed: number }> {
       try {
-        return await openBucket(input.destination).cleanupJob(input.jobId);
+        return await openBucket(input.destination).cleanupJob(input.jobId, {
+          ...(input.startedAtMs !== undefined ? { startedAtMs: input.startedAtMs } : {}),
+          ...(input.source ? { isName: sourceMatcher(input.source) } : {}),
+        });
       } catch (err) {
+        throw toApplicationFailure(err);
+      }
+    },
+
+    /** --sync: delete destination objects (under the bucket URI) that are not among the job's names. */
+    async syncDelete(input: Parameters<typeof syncDelete>[0]): ReturnType<typeof syncDelete> {
+      try {
+        return await syncDelete(input);
+      } catch (err) {
+        if (err instanceof CancelledFailure) throw err;
         throw toApplicationFailure(err);
       }
     },

@@ -13,7 +13,7 @@ import {
   type WorkflowExecutionInfo,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { Listr } from 'listr2';
 import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import {
@@ -38,6 +38,7 @@ import {
 } from '../workflows/index.js';
 import { buildId, connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
 import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
+import { preflightDestination } from './preflight.js';
 import { validateJob } from './validate.js';
 
 export { validateJob };
@@ -66,6 +67,7 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
   const destination = formatBucketUri(parseBucketUri(input.destination));
   const parsed = MigrationInputSchema.parse(input);
   const sourceText = describeSource(parsed.source);
+  await preflightDestination(destination);
   if (flags.dryRun) {
     console.log(
       table(
@@ -80,6 +82,7 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
         ],
       ),
     );
+    if (parsed.options.sync) await previewSync(destination, parsed);
     console.log('dry run: nothing copied');
     return EXIT.ok;
   }
@@ -113,7 +116,7 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
         `- **destination**: \`${destination}\``,
         `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
         `- **options**: max-conns ${parsed.options.maxConns}, batch-size ${parsed.options.batchSize}, window ${parsed.options.window}` +
-          `${parsed.options.skipExisting ? ', skip-existing' : ''}${parsed.options.limitBph ? `, limit ${humanBytes(parsed.options.limitBph)}/h` : ''}`,
+          `${parsed.options.skipExisting ? ', skip-existing' : ''}${parsed.options.sync ? ', sync' : ''}${parsed.options.limitBph ? `, limit ${humanBytes(parsed.options.limitBph)}/h` : ''}`,
         ...(parsed.description ? [`- **description**: ${parsed.description}`] : []),
       ].join('\n'),
       typedSearchAttributes: [
@@ -164,7 +167,8 @@ export async function printResult(client: Client, jobId: string): Promise<number
     report = (await handle.result()) as MigrationReport;
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      const cause = err.cause;
+      // An activity's failure (e.g. prepareBucket's DestinationForbidden) arrives wrapped in an ActivityFailure.
+      const cause = err.cause instanceof ActivityFailure ? (err.cause.cause ?? err.cause) : err.cause;
       const type = cause instanceof ApplicationFailure ? cause.type : undefined;
       console.error(`job ${jobId} failed${type ? ` (${type})` : ''}: ${cause?.message ?? err.message}`);
       return type === 'InvalidInput' ? EXIT.usage : EXIT.error;
@@ -182,6 +186,13 @@ export function printReport(jobId: string, r: MigrationReport): void {
       `${humanBytes(r.totals.bytes)} in ${humanDuration(r.durationMs)} (${(r.totals.copied / Math.max(secs, 0.001)).toFixed(0)} obj/s, ` +
       `${humanBytes(r.totals.bytes / Math.max(secs, 0.001))}/s); runs ${r.runs}, largest run history ${r.maxHistoryEvents} events`,
   );
+  if (r.sync)
+    console.log(
+      `sync: deleted ${r.sync.deleted} destination object(s) not in the source` +
+        (r.sync.sample.length
+          ? `: ${r.sync.sample.join(', ')}${r.sync.deleted > r.sync.sample.length ? ', ...' : ''}`
+          : ''),
+    );
   if (r.failures.length) {
     console.log(
       table(
@@ -521,6 +532,27 @@ function inputOf(client: Client, history: History): MigrationInput | undefined {
   return client.options.loadedDataConverter.payloadConverter.fromPayload<MigrationInput>(payload);
 }
 
+/** --dry-run --sync: list what the job's sync step would delete, as `ferry ls` would show it. */
+async function previewSync(destination: string, input: ReturnType<typeof MigrationInputSchema.parse>) {
+  const { openBucket } = await import('../activities/buckets/index.js');
+  const { listExtraneous, sourceMatcher } = await import('../activities/sync.js');
+  const src = input.source;
+  const isName = sourceMatcher(
+    src.kind === 'list'
+      ? { names: src.names, maxNames: input.options.maxNames }
+      : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}), maxNames: input.options.maxNames },
+  );
+  const bucket = openBucket(destination);
+  const rows: string[][] = [];
+  if (await bucket.exists())
+    for await (const x of listExtraneous(bucket, isName)) rows.push([x.name, humanBytes(x.size)]);
+  console.log(
+    rows.length
+      ? `--sync would delete ${rows.length} object(s) not in the source:\n${table(['NAME', 'SIZE'], rows)}`
+      : '--sync would delete nothing: every object under the destination is in the source',
+  );
+}
+
 function srcRoot(input: MigrationInput): string | undefined {
   return input.source.kind === 'directory' && input.source ? input.source.root : undefined;
 }
@@ -532,5 +564,8 @@ function failuresComplete(r: MigrationReport): boolean {
 }
 
 function indexRanges(r: MigrationReport): [number, number][] {
-  return compactRanges([...r.failures.map((f): [number, number] => [f.index, f.index + 1]), ...r.failedRanges]);
+  return compactRanges([
+    ...r.failures.map((f): [number, number] => [f.index, f.index + 1]),
+    ...r.failedRanges,
+  ]);
 }

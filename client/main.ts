@@ -24,7 +24,7 @@ const buckets = () => import('../activities/buckets/index.js');
 /** Validate before loading the SDK, then start. */
 async function startValidated(prefix: string, input: MigrationInput, flags: StartFlags): Promise<number> {
   validateJob(input);
-  if (input.source.kind !== 'directory' && !flags.dryRun && process.env.FERRY_SKIP_PREFLIGHT !== '1') {
+  if (input.source.kind !== 'directory' && !flags.dryRun) {
     await checkOriginReachable(input.source.baseUrl);
   }
   return (await jobs()).startJob(prefix, input, flags);
@@ -46,6 +46,7 @@ interface JobOpts {
   window?: string;
   skipExisting?: boolean;
   retries?: string;
+  sync?: boolean;
   wait?: boolean;
   desc?: string;
   dryRun?: boolean;
@@ -67,6 +68,11 @@ function jobOptions(cmd: Command, opts: { wait?: boolean } = {}): Command {
     .option('--window <n>', 'copy batches in flight at once', '4')
     .option('--retries <n>', 'attempts per batch for transient errors before they are reported (1-100)', '20')
     .option('--skip-existing', 'skip objects whose destination copy has the same size and source ETag', false)
+    .option(
+      '--sync',
+      'after a copy without failures, delete destination objects not in the source (see them first with --dry-run)',
+      false,
+    )
     .option('--desc <text>', 'job description shown in `show job` and the Temporal UI')
     .option(
       '--dry-run',
@@ -89,6 +95,7 @@ function buildOptions(o: JobOpts): NonNullable<MigrationInput['options']> {
     window: parseIntOption(o.window ?? '4', '--window', 1, 64),
     skipExisting: o.skipExisting ?? false,
     retries: parseIntOption(o.retries ?? '20', '--retries', 1, 100),
+    sync: o.sync ?? false,
     maxNames: parseIntOption(o.maxNames ?? '10000000', '--max-names', 1, 1_000_000_000),
   };
 }

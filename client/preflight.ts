@@ -1,10 +1,16 @@
-// Pre-flight checks the CLI runs after validation and before starting a job, so an unreachable origin is a
-// clear error (exit 2, nothing started) instead of a job whose every object fails. Light: node:net only.
+// Pre-flight checks the CLI runs after validation and before starting a job: an unreachable origin, or a
+// destination that cannot be reached or lacks working credentials, is one clear line and exit 2 — not a job
+// whose every object fails, or a workflow retrying prepareBucket for minutes.
+//
+// The checks run in the CLI's environment, which is the workers' environment for `--wait`, `migrate` and the
+// embedded background worker (started from this shell). When workers run elsewhere with access this shell
+// lacks, FERRY_SKIP_PREFLIGHT=1 skips them.
 import { connect } from 'node:net';
 import { CLIError } from './format.js';
 
 /** Resolve when `url`'s host accepts a TCP connection; throw CLIError naming the origin otherwise. */
 export async function checkOriginReachable(url: string, timeoutMs = 5000): Promise<void> {
+  if (process.env.FERRY_SKIP_PREFLIGHT === '1') return;
   const u = new URL(url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -26,4 +32,20 @@ export async function checkOriginReachable(url: string, timeoutMs = 5000): Promi
       reject(new CLIError(`origin ${u.protocol}//${u.host} is unreachable: ${err.code ?? err.message}`));
     });
   });
+}
+
+export async function preflightDestination(uri: string): Promise<void> {
+  if (uri.startsWith('file:') || process.env.FERRY_SKIP_PREFLIGHT === '1') return;
+  // Loaded here, not at the top: `ferry template` and bad-input errors must not pay for the AWS SDK.
+  const { openBucket } = await import('../activities/buckets/index.js');
+  try {
+    await openBucket(uri).preflight();
+  } catch (err) {
+    const e = err as { type?: string; message?: string };
+    const hint =
+      e.type === 'NetworkError' || e.type === 'DestinationForbidden'
+        ? ' (checked from this shell; FERRY_SKIP_PREFLIGHT=1 skips the check when workers elsewhere have access)'
+        : '';
+    throw new CLIError(`destination check failed: ${e.message ?? String(err)}${hint}`);
+  }
 }

@@ -23,6 +23,10 @@ export const ErrorType = {
   DestinationForbidden: 'DestinationForbidden',
   /** Destination is out of space (ENOSPC, EDQUOT). Never retried: it needs a person. */
   DestinationFull: 'DestinationFull',
+  /** The destination bucket does not exist (deleted during the job). Never retried; `job resume` recreates it. */
+  DestinationNotFound: 'DestinationNotFound',
+  /** Destination refused the request as invalid (a 4xx other than auth, e.g. S3 InvalidArgument, metadata too large). Never retried. */
+  DestinationRejected: 'DestinationRejected',
   /** Destination failed transiently (5xx, I/O error, outage). Retried with backoff. */
   DestinationUnavailable: 'DestinationUnavailable',
   /** A worker was asked to serve a directory outside its --serve-root. Never retried. */
@@ -41,6 +45,8 @@ export const NON_RETRYABLE_TYPES: readonly ErrorType[] = [
   ErrorType.SourceRejected,
   ErrorType.DestinationForbidden,
   ErrorType.DestinationFull,
+  ErrorType.DestinationNotFound,
+  ErrorType.DestinationRejected,
   ErrorType.ServeRootDenied,
 ];
 

@@ -55,6 +55,11 @@ export const JobOptionsSchema = z.object({
   retries: z.number().int().min(1).max(100).default(20),
   /** Skip objects whose destination copy has the same size and source ETag/checksum. */
   skipExisting: z.boolean().default(false),
+  /**
+   * After a copy without failures, delete destination objects under the bucket URI that are not in the source
+   * set. Never when the job stopped or had failures.
+   */
+  sync: z.boolean().default(false),
   /** Name-count ceiling for templates. */
   maxNames: z.number().int().min(1).max(1_000_000_000).default(DEFAULT_MAX_NAMES),
   /** Only these indexes (resume of a finished job with failures): ranges [start, end). */
@@ -140,6 +145,8 @@ export const MigrationReportSchema = z.object({
   maxHistoryEvents: z.number().int(),
   /** Where a stopped job was: indexes below it were dispatched. */
   cursor: z.number().int(),
+  /** --sync: what was deleted (absent when sync was not asked for or did not run). */
+  sync: z.object({ deleted: z.number().int(), sample: z.array(z.string()) }).optional(),
 });
 export type MigrationReport = z.infer<typeof MigrationReportSchema>;
 

@@ -195,6 +195,17 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
       nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
     },
   });
+  // Lists the whole destination: may run long, so liveness comes from heartbeats (one per page).
+  const syncActs = proxyActivities<FerryActivities>({
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: '60 seconds',
+    retry: {
+      initialInterval: '1 second',
+      maximumInterval: '30 seconds',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+    },
+  });
   const batches = proxyActivities<FerryActivities>({
     // A batch may stream gigabytes; liveness comes from heartbeats (every second), not from this bound.
     startToCloseTimeout: '24 hours',
@@ -410,8 +421,26 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     await condition(() => inFlight === 0);
   }
 
+  // --sync: only after a complete, failure-free copy (a failed object's name must not look extraneous, and a
+  // stopped job has not seen its whole source).
+  const template =
+    src.kind === 'list' ? undefined : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}) };
+  let sync: MigrationReport['sync'];
+  if (opts.sync && !stopRequested && totals.failed === 0) {
+    sync = await syncActs.syncDelete({
+      destination,
+      jobId,
+      source: { ...(template ?? { names: src.kind === 'list' ? src.names : [] }), maxNames: opts.maxNames },
+    });
+  }
+
   // Cleanup: temp files / incomplete uploads of this job, then the file server.
-  await acts.finalizeJob({ destination, jobId });
+  await acts.finalizeJob({
+    destination,
+    jobId,
+    startedAtMs: carry.startedAtMs,
+    ...(template ? { source: { ...template, maxNames: opts.maxNames } } : {}),
+  });
   if (src.kind === 'directory') {
     await getExternalWorkflowHandle(serveId)
       .cancel()
@@ -442,6 +471,7 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     runs: carry.runs,
     maxHistoryEvents: Math.max(carry.maxHistoryEvents, workflowInfo().historyLength),
     cursor,
+    ...(sync ? { sync } : {}),
   };
 }
 

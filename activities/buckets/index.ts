@@ -1,9 +1,11 @@
 // Bucket URI → Bucket implementation. Credentials come from the worker's environment, never from input.
 import { parseBucketUri } from '../../common/bucket-uri.js';
+import { AisBucket } from './ais.js';
 import { LocalBucket } from './local.js';
+import { S3Bucket } from './s3.js';
 import type { Bucket } from './types.js';
 
-export type { Bucket, ObjectInfo, ObjectMeta, PutOptions, ListPage } from './types.js';
+export type { Bucket, CleanupOptions, ObjectInfo, ObjectMeta, PutOptions, ListPage } from './types.js';
 
 const cache = new Map<string, Bucket>();
 
@@ -17,8 +19,12 @@ export function openBucket(uri: string): Bucket {
     case 'file':
       bucket = new LocalBucket(parsed.path);
       break;
-    default:
-      throw new Error(`bucket provider '${parsed.provider}' is not supported yet`);
+    case 's3':
+      bucket = new S3Bucket(parsed.bucket, parsed.prefix);
+      break;
+    case 'ais':
+      bucket = new AisBucket(parsed.bucket, parsed.prefix);
+      break;
   }
   cache.set(uri, bucket);
   return bucket;

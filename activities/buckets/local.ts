@@ -157,6 +157,9 @@ export class LocalBucket implements Bucket {
     await rm(this.sidecarPath(name), { force: true });
   }
 
+  /** Nothing to reach: a missing bucket is created by ensure(), and a permission problem shows there, typed. */
+  async preflight(): Promise<void> {}
+
   async cleanupJob(jobId: string): Promise<{ removed: number }> {
     const dir = this.tmpDirOf(jobId);
     let removed = 0;

@@ -17,6 +17,11 @@ export interface ObjectInfo {
   size: number;
   mtimeMs?: number;
   meta?: Partial<ObjectMeta>;
+  /**
+   * The store keeps no user metadata for this object (AIStore's S3 front end drops `x-amz-meta-*`): `meta` can
+   * never say where it came from, and --skip-existing falls back to size + modification time.
+   */
+  noMetadata?: boolean;
 }
 
 export interface PutOptions {
@@ -51,5 +56,20 @@ export interface Bucket {
   list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage>;
   delete(name: string): Promise<void>;
   /** Remove what a job may have left half-done (temp files, incomplete multipart uploads). */
-  cleanupJob(jobId: string): Promise<{ removed: number }>;
+  cleanupJob(jobId: string, opts?: CleanupOptions): Promise<{ removed: number }>;
+  /**
+   * Cheap read-only check that the store is reachable and the credentials work (the CLI runs it before starting
+   * a job). Throws a classified error (FerryError) with a message a user can act on.
+   */
+  preflight(): Promise<void>;
+}
+
+export interface CleanupOptions {
+  /**
+   * When the job started (epoch ms). Stores that cannot tag an incomplete upload with its job (S3) abort only
+   * uploads initiated since then (minus a clock-skew margin).
+   */
+  startedAtMs?: number;
+  /** Only leftovers under names of this job (object names, relative to the bucket URI's prefix). */
+  isName?: (name: string) => boolean;
 }

@@ -1,0 +1,318 @@
+// s3:// against a real MinIO: the seed scenario through the CLI, checked by ferry's own `ls`/`object get` and
+// independently by the AWS SDK; --skip-existing and --sync; a worker killed mid-multipart; bad input.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { startMinio, type MinioServer } from '../../devserver/minio.js';
+import { freePort } from '../../devserver/process.js';
+import { CLI, cliEnv, ferry, rmrf, tempDir } from '../helpers/exec.js';
+import {
+  SEED_NAMES,
+  counts,
+  downloadSeed,
+  lsJson,
+  makeSeed,
+  serve,
+  sha256FileOf,
+  sha256Of,
+} from '../helpers/seed.js';
+
+// The SDK's Node-version notice is for ferry's maintainers, not for test output (s3.ts says why).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+let minio: MinioServer;
+let s3: S3Client;
+let work: string;
+
+before(async () => {
+  minio = await startMinio();
+  s3 = new S3Client({
+    endpoint: minio.endpoint,
+    region: minio.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
+  });
+  work = tempDir('dest-s3');
+});
+after(async () => {
+  s3?.destroy();
+  await minio?.stop();
+  rmrf(work);
+});
+
+/** The CLI's environment for MinIO: the standard AWS variables only. */
+function s3Env(extra: Record<string, string> = {}): Record<string, string> {
+  return cliEnv({
+    AWS_ACCESS_KEY_ID: minio.accessKey,
+    AWS_SECRET_ACCESS_KEY: minio.secretKey,
+    AWS_ENDPOINT_URL: minio.endpoint,
+    AWS_REGION: 'us-east-1',
+    ...extra,
+  });
+}
+
+async function listAll(bucket: string, prefix = ''): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const o of page.Contents ?? []) out.set(o.Key!.slice(prefix.length), o.Size ?? -1);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+async function getBytes(bucket: string, key: string): Promise<Buffer> {
+  const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await r.Body!.transformToByteArray());
+}
+
+describe('s3:// on MinIO', () => {
+  test('seed scenario: sizes and sha256 match, by ferry and by the AWS SDK; skip-existing re-run copies 0', async (t) => {
+    const src = tempDir('s3-seed-src');
+    t.after(() => rmrf(src));
+    const seed = makeSeed(src);
+    // Small multipart settings so that the large shards (5-8 MiB) take the multipart path in this scenario.
+    const env = s3Env({ FERRY_S3_MULTIPART_THRESHOLD: '5MiB', FERRY_S3_PART_SIZE: '5MiB' });
+    const url = await serve(t, src, env);
+    const bucket = 's3://seed/data/';
+
+    const { hello, shards } = await downloadSeed(url, bucket, env);
+    assert.equal(hello.code, 0, hello.stderr + hello.stdout);
+    assert.equal(shards.code, 0, shards.stderr + shards.stdout);
+    assert.deepEqual(counts(shards), { copied: 100, skipped: 0, failed: 0, total: 100 });
+
+    // ferry's view.
+    const listed = await lsJson(bucket, env);
+    assert.deepEqual([...listed.keys()].sort(), [...SEED_NAMES].sort());
+    for (const [n, size] of listed) assert.equal(size, seed.get(n)!.size, `ferry ls size of ${n}`);
+    for (const n of ['hello-world', 'shard-002.tar', 'shard-010.tar']) {
+      const out = join(src, '..', `got-${n}`);
+      t.after(() => rmrf(out));
+      const got = await ferry(['object', 'get', `s3://seed/data/${n}`, out], env);
+      assert.equal(got.code, 0, got.stderr);
+      assert.equal(sha256FileOf(out), seed.get(n)!.sha256, `ferry object get ${n}`);
+    }
+
+    // An independent view: the AWS SDK against MinIO.
+    const sdk = await listAll('seed', 'data/');
+    assert.deepEqual([...sdk.keys()].sort(), [...SEED_NAMES].sort());
+    let multipart = 0;
+    for (const n of SEED_NAMES) {
+      assert.equal(sdk.get(n), seed.get(n)!.size, `S3 listing size of ${n}`);
+      assert.equal(sha256Of(await getBytes('seed', `data/${n}`)), seed.get(n)!.sha256, `S3 bytes of ${n}`);
+      const h = await s3.send(
+        new HeadObjectCommand({ Bucket: 'seed', Key: `data/${n}`, ChecksumMode: 'ENABLED' }),
+      );
+      assert.equal(h.Metadata?.['ferry-source-url'], `${url}${n}`);
+      assert.match(h.Metadata?.['ferry-job-id'] ?? '', /^dnl-/);
+      assert.ok(h.Metadata?.['ferry-source-etag'], `${n} records the origin's ETag`);
+      if (h.ChecksumType === 'FULL_OBJECT') {
+        // Single PUT: S3 validated and kept the SHA-256 itself.
+        assert.equal(Buffer.from(h.ChecksumSHA256!, 'base64').toString('hex'), seed.get(n)!.sha256, n);
+      } else {
+        // Multipart: per-part SHA-256s (composite), and the whole object's sha256 as a tag.
+        multipart++;
+        const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: 'seed', Key: `data/${n}` }));
+        assert.equal(tags.TagSet?.find((x) => x.Key === 'ferry-sha256')?.Value, seed.get(n)!.sha256, n);
+      }
+    }
+    assert.equal(multipart, 10, 'the ten large shards went multipart');
+    const none = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'seed' }));
+    assert.equal(none.Uploads?.length ?? 0, 0, 'no incomplete multipart uploads');
+
+    // Re-run: nothing to copy.
+    const started = Date.now();
+    const again = await ferry(
+      ['job', 'start', 'download', `${url}shard-{001..100}.tar`, bucket, '--wait', '-q', '--skip-existing'],
+      env,
+    );
+    const secs = (Date.now() - started) / 1000;
+    assert.equal(again.code, 0, again.stderr + again.stdout);
+    assert.deepEqual(counts(again), { copied: 0, skipped: 100, failed: 0, total: 100 });
+    t.diagnostic(`--skip-existing re-run of 100 objects into MinIO: ${secs.toFixed(1)} s (CLI wall time)`);
+  });
+
+  test('--sync deletes what is not in the source, lists it with --dry-run, and never after failures', async (t) => {
+    const src = tempDir('s3-sync-src');
+    t.after(() => rmrf(src));
+    for (let i = 1; i <= 5; i++) writeFileSync(join(src, `f-${i}`), `file ${i}\n`);
+    const env = s3Env();
+    const url = await serve(t, src, env);
+    const bucket = 's3://sync/p/';
+    const first = await ferry(['job', 'start', 'download', `${url}f-{1..5}`, bucket, '--wait', '-q'], env);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    // Objects that are not (or no longer) in the source: under the prefix, and one outside it.
+    for (const key of ['p/stale-1', 'p/sub/stale-2', 'outside/keep']) {
+      await s3.send(new PutObjectCommand({ Bucket: 'sync', Key: key, Body: 'old' }));
+    }
+
+    const dry = await ferry(
+      ['job', 'start', 'download', `${url}f-{1..5}`, bucket, '--sync', '--dry-run'],
+      env,
+    );
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /--sync would delete 2 object\(s\)/);
+    assert.match(dry.stdout, /^stale-1\s/m);
+    assert.match(dry.stdout, /^sub\/stale-2\s/m);
+    assert.equal((await listAll('sync')).size, 8, 'a dry run deletes nothing');
+
+    // A job with a failure (f-6 does not exist) must not delete anything.
+    const failed = await ferry(
+      ['job', 'start', 'download', `${url}f-{1..6}`, bucket, '--wait', '-q', '--sync', '--skip-existing'],
+      env,
+    );
+    assert.equal(failed.code, 3, failed.stderr + failed.stdout);
+    assert.doesNotMatch(failed.stdout, /sync: deleted/);
+    assert.equal((await listAll('sync')).size, 8, 'nothing deleted after a failure');
+
+    const synced = await ferry(
+      ['job', 'start', 'download', `${url}f-{1..5}`, bucket, '--wait', '-q', '--sync', '--skip-existing'],
+      env,
+    );
+    assert.equal(synced.code, 0, synced.stderr + synced.stdout);
+    assert.match(synced.stdout, /sync: deleted 2 destination object\(s\)/);
+    assert.deepEqual([...(await listAll('sync')).keys()].sort(), [
+      'outside/keep',
+      'p/f-1',
+      'p/f-2',
+      'p/f-3',
+      'p/f-4',
+      'p/f-5',
+    ]);
+  });
+
+  test('kill -9 of the worker mid-multipart: no partial object, no incomplete upload after the job', async (t) => {
+    const src = tempDir('s3-kill-src');
+    t.after(() => rmrf(src));
+    const big = Buffer.alloc(200 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i); // not all zeros, cheap to make
+    writeFileSync(join(src, 'big.bin'), big);
+    const want = sha256Of(big);
+    const env = s3Env({ FERRY_S3_MULTIPART_THRESHOLD: '5MiB', FERRY_S3_PART_SIZE: '5MiB' });
+    const url = await serve(t, src, env);
+
+    const worker = (): ReturnType<typeof spawn> =>
+      spawn(process.execPath, [CLI, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const w1 = worker();
+    t.after(() => w1.kill('SIGKILL'));
+    // ~20 s at 10 MiB/s (--limit-bph 36GiB, one batch): time to kill the worker between parts.
+    const start = await ferry(
+      ['job', 'start', 'download', `${url}big.bin`, 's3://kill', '--limit-bph', '36GiB', '--window', '1'],
+      env,
+    );
+    assert.equal(start.code, 0, start.stderr + start.stdout);
+    const jobId = start.stdout.split('\n')[0]!.trim();
+
+    let uploads = 0;
+    for (let i = 0; i < 300 && uploads === 0; i++) {
+      await sleep(100);
+      const u = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'kill' })).catch(() => undefined);
+      uploads = u?.Uploads?.length ?? 0;
+    }
+    assert.equal(uploads, 1, 'a multipart upload is in progress');
+    await sleep(1500); // a few parts in
+    w1.kill('SIGKILL');
+    await once(w1, 'exit');
+    await assert.rejects(
+      s3.send(new HeadObjectCommand({ Bucket: 'kill', Key: 'big.bin' })),
+      { name: 'NotFound' },
+      'no partial object after the kill',
+    );
+    const orphan = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'kill' }));
+    assert.equal(orphan.Uploads?.length, 1, 'the killed worker left its upload behind');
+
+    // Another worker picks the batch up after its heartbeat times out and copies the object again.
+    const w2 = worker();
+    t.after(() => w2.kill('SIGKILL'));
+    const done = await ferry(['show', 'job', jobId, '--progress'], env, 300_000);
+    assert.equal(done.code, 0, done.stderr + done.stdout);
+    assert.match(done.stdout, /completed: 1 copied/);
+    assert.equal(sha256Of(await getBytes('kill', 'big.bin')), want);
+    const left = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'kill' }));
+    assert.equal(left.Uploads?.length ?? 0, 0, 'finalizeJob aborted the orphaned upload');
+  });
+
+  test('bad destination input fails before anything starts: exit 2, clear message, nothing written', async (t) => {
+    const closed = await freePort();
+    const emptyHome = tempDir('s3-nohome');
+    t.after(() => rmrf(emptyHome));
+    const noCreds = cliEnv({
+      HOME: emptyHome,
+      AWS_ENDPOINT_URL: minio.endpoint,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    for (const k of Object.keys(noCreds))
+      if (/^AWS_(ACCESS|SECRET|SESSION|PROFILE)/.test(k)) delete noCreds[k];
+    const U = 'http://127.0.0.1:9/d/x-{1..3}';
+    const cases: [string, Record<string, string>, string, RegExp][] = [
+      ['no credentials', noCreds, 's3://never-a', /no AWS credentials found/],
+      [
+        'unreachable endpoint',
+        s3Env({ AWS_ENDPOINT_URL: `http://127.0.0.1:${closed}` }),
+        's3://never-b',
+        /cannot reach the S3 endpoint/,
+      ],
+      [
+        'wrong secret',
+        s3Env({ AWS_SECRET_ACCESS_KEY: 'not-the-secret' }),
+        's3://never-c',
+        /refused the credentials/,
+      ],
+      ['bad knob', s3Env({ FERRY_S3_PART_SIZE: '1KiB' }), 's3://never-d', /FERRY_S3_PART_SIZE=1KiB/],
+    ];
+    for (const [what, env, bucket, re] of cases) {
+      const started = Date.now();
+      const r = await ferry(['job', 'start', 'download', U, bucket, '--wait'], env);
+      assert.equal(r.code, 2, `${what}: exit 2\n${r.stderr}`);
+      assert.match(r.stderr, re, what);
+      assert.doesNotMatch(r.stdout, /^dnl-/m, `${what}: no job started`);
+      t.diagnostic(`${what}: ${Date.now() - started} ms`);
+    }
+    for (const b of ['never-a', 'never-b', 'never-c', 'never-d'])
+      await assert.rejects(
+        s3.send(new HeadBucketCommand({ Bucket: b })),
+        { name: 'NotFound' },
+        `${b} not created`,
+      );
+  });
+
+  test('with the check skipped, the workflow fails fast and typed on a permanent destination error', async (t) => {
+    const src = tempDir('s3-perm-src');
+    t.after(() => rmrf(src));
+    writeFileSync(join(src, 'a'), 'a');
+    const env = s3Env({ AWS_SECRET_ACCESS_KEY: 'not-the-secret', FERRY_SKIP_PREFLIGHT: '1' });
+    const url = await serve(t, src, env);
+    const started = Date.now();
+    const r = await ferry(['job', 'start', 'download', `${url}a`, 's3://perm', '--wait', '-q'], env);
+    const secs = (Date.now() - started) / 1000;
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stderr, /failed \(DestinationForbidden\)/);
+    assert.ok(secs < 30, `not retried with backoff (${secs} s)`);
+    assert.equal(readFileSync(join(src, 'a'), 'utf8'), 'a');
+  });
+});
+
+async function once(p: ReturnType<typeof spawn>, ev: 'exit'): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  await new Promise<void>((r) => p.once(ev, () => r()));
+}
