@@ -38,7 +38,7 @@ import {
 } from '../workflows/index.js';
 import { buildId, connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
 import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
-import { preflightDestination } from './preflight.js';
+import { checkOriginReachable, preflightDestination } from './preflight.js';
 import { validateJob } from './validate.js';
 
 export { validateJob };
@@ -86,6 +86,7 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
     console.log('dry run: nothing copied');
     return EXIT.ok;
   }
+  if (parsed.source.kind !== 'directory') await checkOriginReachable(parsed.source.baseUrl);
   const log = (m: string) => {
     if (!flags.quiet) console.error(m);
   };

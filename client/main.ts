@@ -14,7 +14,6 @@ import { CLIError, humanBytes, parseBytes, parseIntOption, table } from './forma
 import { hostname } from 'node:os';
 import type { StartFlags } from './jobs.js';
 import { validateJob } from './validate.js';
-import { checkOriginReachable } from './preflight.js';
 
 // Heavy modules (Temporal SDK, undici, AWS SDK) load only in the commands that use them: `ferry template`
 // or a bad-input error should answer in ~0.1 s, not after loading the SDK (~1 s on these machines).
@@ -24,9 +23,6 @@ const buckets = () => import('../activities/buckets/index.js');
 /** Validate before loading the SDK, then start. */
 async function startValidated(prefix: string, input: MigrationInput, flags: StartFlags): Promise<number> {
   validateJob(input);
-  if (input.source.kind !== 'directory' && !flags.dryRun) {
-    await checkOriginReachable(input.source.baseUrl);
-  }
   return (await jobs()).startJob(prefix, input, flags);
 }
 const EXIT = { ok: 0, error: 1, usage: 2, failures: 3, stopped: 4 } as const;
