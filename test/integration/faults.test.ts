@@ -9,11 +9,19 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import {
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { startMinio } from '../../devserver/minio.js';
 import { startDevServer } from '../../devserver/temporal.js';
 import { freePort } from '../../devserver/process.js';
 import { progressQuery } from '../../workflows/index.js';
 import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir, scratch } from '../helpers/exec.js';
 import { startFaultyOrigin } from '../helpers/faulty-origin.js';
+import { sha256Of } from '../helpers/seed.js';
 
 interface Report {
   state: string;
@@ -215,4 +223,96 @@ test('full disk on a local bucket: DestinationFull reported, never retried, noth
   console.log(
     `# faults full disk: total 24, copied ${report.totals.copied}, failed DestinationFull ${report.totals.failed}, corrupted 0, partial 0`,
   );
+});
+
+test('destination outage: MinIO killed with -9 mid-copy and restarted; the job completes intact', async (t) => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const [work] = scratch(t, 'outage');
+  const dataDir = join(work, 'minio-data');
+  mkdirSync(dataDir);
+  const port = await freePort();
+  let minio = await startMinio({ port, dataDir });
+  t.after(() => minio.stop());
+  const src = join(work, 'src');
+  mkdirSync(src);
+  const names = Array.from({ length: 300 }, (_, i) => `o-${String(i).padStart(3, '0')}.bin`);
+  for (const n of names) writeFileSync(join(src, n), randomBytes(32 * 1024));
+  const env = cliEnv({
+    AWS_ACCESS_KEY_ID: minio.accessKey,
+    AWS_SECRET_ACCESS_KEY: minio.secretKey,
+    AWS_REGION: minio.region,
+    AWS_ENDPOINT_URL: minio.endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  const origin = spawn(process.execPath, [CLI, 'serve', src, '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  t.after(() => origin.kill('SIGKILL'));
+  const url = await new Promise<string>((r) =>
+    origin.stdout.once('data', (d: Buffer) => r(/at (\S+)/.exec(d.toString())![1]!)),
+  );
+  const worker = spawn(process.execPath, [CLI, 'worker'], { env, stdio: 'ignore', detached: true });
+  t.after(() => {
+    try {
+      process.kill(-worker.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  });
+  const start = await ferry(
+    [
+      'job',
+      'start',
+      'download',
+      `${url}o-{000..299}.bin`,
+      's3://outage-bkt',
+      '--batch-size',
+      '10',
+      '--limit-bph',
+      '3600MiB',
+    ],
+    env,
+  );
+  assert.equal(start.code, 0, start.stderr);
+  const id = start.stdout.split('\n')[0]!.trim();
+  const s3 = new S3Client({
+    endpoint: minio.endpoint,
+    region: minio.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
+  });
+  t.after(() => s3.destroy());
+  const countObjects = async () =>
+    (await s3.send(new ListObjectsV2Command({ Bucket: 'outage-bkt' }))).KeyCount ?? 0;
+  let before = 0;
+  for (let i = 0; i < 300 && before < 40; i++) {
+    await sleep(100);
+    before = await countObjects().catch(() => 0);
+  }
+  assert.ok(before > 0 && before < 300, `outage starts mid-copy (${before}/300)`);
+  process.kill(-minio.pid, 'SIGKILL');
+  await minio.process.exited;
+  await sleep(5000);
+  minio = await startMinio({ port, dataDir });
+
+  const done = await ferry(['show', 'job', id, '--progress'], env, 300_000);
+  assert.equal(done.code, 0, done.stdout + done.stderr);
+  let corrupted = 0;
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'outage-bkt', MaxKeys: 1000 }));
+  const keys = (listed.Contents ?? []).map((o) => o.Key!).sort();
+  for (const n of keys) {
+    const body = await (
+      await s3.send(new GetObjectCommand({ Bucket: 'outage-bkt', Key: n }))
+    ).Body!.transformToByteArray();
+    if (sha256Of(Buffer.from(body)) !== sha256File(join(src, n))) corrupted++;
+  }
+  const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'outage-bkt' }));
+  const missing = names.filter((n) => !keys.includes(n)).length;
+  console.log(
+    `# faults minio outage: outage at ${before}/300 for ~5 s; missing ${missing}, corrupted ${corrupted}, incomplete uploads ${(uploads.Uploads ?? []).length}`,
+  );
+  assert.deepEqual(keys, names);
+  assert.equal(corrupted, 0);
+  assert.equal((uploads.Uploads ?? []).length, 0);
 });
