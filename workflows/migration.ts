@@ -408,7 +408,10 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
       await continueAsNew<typeof migrationWorkflow>({ ...input, options: opts, carry: next });
     }
     while (!paused && !stopRequested && inFlight < opts.window && cursor < space && !shouldContinueAsNew()) {
-      const size = Math.min(opts.batchSize, space - cursor);
+      // Never fewer batches than the window when there are objects enough: 16 large files with batch-size 256
+      // would otherwise be one batch of ceil(maxConns / window) lanes — a single stream at --max-conns 4.
+      const perBatch = Math.max(1, Math.min(opts.batchSize, Math.ceil(space / Math.max(1, opts.window))));
+      const size = Math.min(perBatch, space - cursor);
       launch(cursor, size);
       cursor += size;
     }
@@ -525,4 +528,3 @@ function countDone(d: BatchIncompleteDetails): number {
   }
   return count;
 }
-
