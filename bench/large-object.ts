@@ -229,7 +229,7 @@ async function main(): Promise<void> {
     );
     if (!values['skip-copy']) {
       console.log(
-        '| destination | job time (runs) | MiB/s (best) | worker RSS before | worker peak RSS during the copy |',
+        '| destination | job time (cold, then warm runs) | MiB/s (best) | worker RSS before | worker peak RSS during the copy |',
       );
       console.log('|---|---|---|---|---|');
       for (const d of dests) {
