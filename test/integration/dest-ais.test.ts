@@ -227,6 +227,7 @@ describe('AIStore', () => {
     assert.equal(mpu.Uploads?.length ?? 0, 0, 'no incomplete multipart uploads');
 
     // AIStore's S3 API keeps no x-amz-meta-*: --skip-existing falls back to size + modification time.
+    const started = Date.now();
     const again = await ferry(
       [
         'job',
@@ -242,6 +243,10 @@ describe('AIStore', () => {
     );
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.deepEqual(counts(again), { copied: 0, skipped: 100, failed: 0, total: 100 });
+    t.diagnostic(
+      `--skip-existing re-run into AIStore via s3://: ${((Date.now() - started) / 1000).toFixed(1)} s CLI wall, ` +
+        `job ${/in ([\d.]+m?s)/.exec(again.stdout)?.[1]}`,
+    );
   });
 
   test('a reader never sees a partial object; a PUT that fails its length check leaves nothing', async () => {

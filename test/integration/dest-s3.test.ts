@@ -149,7 +149,10 @@ describe('s3:// on MinIO', () => {
     const secs = (Date.now() - started) / 1000;
     assert.equal(again.code, 0, again.stderr + again.stdout);
     assert.deepEqual(counts(again), { copied: 0, skipped: 100, failed: 0, total: 100 });
-    t.diagnostic(`--skip-existing re-run of 100 objects into MinIO: ${secs.toFixed(1)} s (CLI wall time)`);
+    t.diagnostic(
+      `--skip-existing re-run of 100 objects into MinIO: ${secs.toFixed(1)} s CLI wall, ` +
+        `job ${/in ([\d.]+m?s)/.exec(again.stdout)?.[1]}`,
+    );
   });
 
   test('--sync deletes what is not in the source, lists it with --dry-run, and never after failures', async (t) => {
