@@ -1,0 +1,121 @@
+// Where contenders write. By default (as root, with mkfs.ext4 and losetup) a fresh journaled ext4 mounted from
+// a sparse image under bench/data/, removed afterwards.
+//
+// Why not just a directory beside the data: this VM's root filesystem is ext4 *without a journal*, and there
+// ext4 refuses to reuse an inode freed less than 60 s (360 s if its table block is dirty) ago, scanning past
+// every such inode on each file creation (fs/ext4/ialloc.c, recently_deleted()). Emptying a destination of
+// 10,000 files between runs therefore made the next run's creates 2-3× slower (perf: 28% of a copy's CPU in
+// recently_deleted / find_inode_bit), penalising each tool by how many files it creates per object and by
+// which tool ran just before it. A journaled ext4 — what laptops and servers run — never does that scan.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface DestFs {
+  /** Directory under which each run gets its destination. */
+  root: string;
+  /** For the results: what the destination filesystem is. */
+  describe: string;
+  release(): void;
+}
+
+const IMAGE_SIZE = '32G';
+
+export function prepareDestFs(
+  dataRoot: string,
+  explicit: string | undefined,
+  log: (m: string) => void,
+): DestFs {
+  if (explicit) {
+    const root = join(explicit, `ferry-bench-dst-${process.pid}`);
+    mkdirSync(root, { recursive: true });
+    return {
+      root,
+      describe: `${fsType(root)} at ${explicit} (--dest-dir)${noJournalNote(root)}`,
+      release: () => rmSync(root, { recursive: true, force: true }),
+    };
+  }
+  const mountpoint = join(dataRoot, 'dst');
+  const image = join(dataRoot, 'dst.img');
+  if (!canLoopMount()) {
+    mkdirSync(mountpoint, { recursive: true });
+    log(`destination: ${mountpoint} (not root or no mkfs.ext4/losetup: no dedicated filesystem)`);
+    return {
+      root: mountpoint,
+      describe: `${fsType(mountpoint)} beside the data${noJournalNote(mountpoint)}`,
+      release: () => rmSync(mountpoint, { recursive: true, force: true }),
+    };
+  }
+  unmountStale(mountpoint, image);
+  rmSync(mountpoint, { recursive: true, force: true });
+  mkdirSync(mountpoint, { recursive: true });
+  run('truncate', ['-s', IMAGE_SIZE, image]);
+  run('mkfs.ext4', ['-F', '-q', '-L', 'ferry-bench', image]);
+  // Direct I/O on the backing file: one page cache (the ext4 on top), not two.
+  const dev = run('losetup', ['--direct-io=on', '--find', '--show', image]).trim();
+  try {
+    run('mount', [dev, mountpoint]);
+  } catch (err) {
+    spawnSync('losetup', ['-d', dev]);
+    throw err;
+  }
+  log(`destination: fresh journaled ext4 on ${dev} (${image}, ${IMAGE_SIZE} sparse) at ${mountpoint}`);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    spawnSync('sync');
+    spawnSync('umount', [mountpoint]);
+    spawnSync('losetup', ['-d', dev]);
+    rmSync(image, { force: true });
+    rmSync(mountpoint, { recursive: true, force: true });
+  };
+  process.once('exit', release);
+  return {
+    root: mountpoint,
+    describe: `ext4 (journaled, fresh) on a loop device over a sparse image, direct I/O`,
+    release,
+  };
+}
+
+// --- internal ---
+
+function canLoopMount(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return ['mkfs.ext4', 'losetup', 'mount'].every(
+    (t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0,
+  );
+}
+
+/** A previous invocation killed before its cleanup: detach what it left. */
+function unmountStale(mountpoint: string, image: string): void {
+  const mounts = readFileSync('/proc/mounts', 'utf8');
+  if (mounts.split('\n').some((l) => l.split(' ')[1] === mountpoint)) spawnSync('umount', [mountpoint]);
+  const loops = spawnSync('losetup', ['-j', image], { encoding: 'utf8' }).stdout;
+  for (const line of loops.split('\n')) {
+    const dev = line.split(':')[0];
+    if (dev) spawnSync('losetup', ['-d', dev]);
+  }
+  if (existsSync(image)) rmSync(image, { force: true });
+}
+
+function run(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+function fsType(dir: string): string {
+  const t = spawnSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).stdout.trim();
+  return t === 'ext2/ext3' ? 'ext4' : t;
+}
+
+function noJournalNote(dir: string): string {
+  const dev = spawnSync('df', ['--output=source', dir], { encoding: 'utf8' }).stdout.split('\n')[1]?.trim();
+  const name = dev?.replace('/dev/', '');
+  if (fsType(dir) !== 'ext4' || !name || !existsSync(`/sys/fs/ext4/${name}/journal_task`)) return '';
+  const task = readFileSync(`/sys/fs/ext4/${name}/journal_task`, 'utf8').trim();
+  return task === '<none>'
+    ? ' — WARNING: ext4 without a journal; emptying it between runs slows the next run (see bench/dest-fs.ts)'
+    : '';
+}
