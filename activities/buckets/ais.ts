@@ -32,7 +32,13 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError, classifyError } from '../errors.js';
 import type { Bucket, ListPage, ObjectInfo, PutOptions } from './types.js';
-import { MetaKey, anySignal, envBytes, guardCommit, metaFromWire, metaToWire } from './wire.js';
+import {
+  MetaKey,
+  envBytes,
+  guardedUpload,
+  metaFromWire,
+  metaToWire,
+} from './wire.js';
 
 /** The ais CLI's default cluster URL. */
 export const DEFAULT_AIS_ENDPOINT = 'http://127.0.0.1:8080';
@@ -179,19 +185,7 @@ export class AisBucket implements Bucket {
 
     // Large or of unknown length: stream it to the target, once.
     const target = await this.putTarget(url, opts.signal);
-    const ac = new AbortController();
-    let failure: unknown;
-    let checked: { sha256: string; bytes: number } | undefined;
-    const guarded = guardCommit(
-      body,
-      () => {
-        checked = opts.beforeCommit();
-      },
-      (err) => {
-        failure ??= err;
-        ac.abort(err);
-      },
-    );
+    const { stream: guarded, signal, state } = guardedUpload(body, opts);
     let res;
     try {
       res = await request(target, {
@@ -203,15 +197,16 @@ export class AisBucket implements Bucket {
           'ais-custom-md': customMd(wire),
         },
         body: guarded,
-        signal: anySignal([ac.signal, opts.signal]),
+        signal: signal,
       });
     } catch (err) {
       guarded.destroy();
-      throw failure ?? err;
+      throw state.failure ?? err;
     }
     const text = await res.body.text();
-    if (failure !== undefined) throw failure as Error;
+    if (state.failure !== undefined) throw state.failure as Error;
     if (res.statusCode !== 200) throw aisError(res.statusCode, text, `PUT ${this.uri}/${name}`);
+    const checked = state.checked;
     if (!checked) throw new Error(`internal: ${this.uri}/${name} committed before its length check ran`);
     const stored = checksumOf(res.headers);
     if (stored.type === 'sha256' && stored.value !== checked.sha256) {

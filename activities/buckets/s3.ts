@@ -57,7 +57,7 @@ import {
   envBool,
   envBytes,
   envInt,
-  guardCommit,
+  guardedUpload,
   metaFromWire,
   metaToWire,
 } from './wire.js';
@@ -315,19 +315,7 @@ export class S3Bucket implements Bucket {
   }
 
   private async putSingle(name: string, body: Readable, opts: PutOptions, size: number): Promise<ObjectInfo> {
-    const ac = new AbortController();
-    let failure: unknown;
-    let checked: { sha256: string; bytes: number } | undefined;
-    const guarded = guardCommit(
-      body,
-      () => {
-        checked = opts.beforeCommit();
-      },
-      (err) => {
-        failure ??= err;
-        ac.abort(err);
-      },
-    );
+    const { stream: guarded, signal, state } = guardedUpload(body, opts);
     let res;
     try {
       res = await this.client.send(
@@ -340,12 +328,13 @@ export class S3Bucket implements Bucket {
           Metadata: metaToWire(opts.meta),
           ChecksumAlgorithm: 'SHA256',
         }),
-        { abortSignal: anySignal([ac.signal, opts.signal]) },
+        { abortSignal: signal },
       );
     } catch (err) {
       guarded.destroy();
-      throw failure ?? err;
+      throw state.failure ?? err;
     }
+    const checked = state.checked;
     if (!checked) throw new Error(`internal: ${this.uri}/${name} committed before its length check ran`);
     const stored = fullObjectSha256(res.ChecksumSHA256, res.ChecksumType);
     if (stored && stored !== checked.sha256) {

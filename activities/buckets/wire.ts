@@ -151,3 +151,31 @@ export function envBool(name: string): boolean | undefined {
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new FerryError(ErrorType.InvalidInput, `${name}=${process.env[name]}: expected 0 or 1`);
 }
+
+/**
+ * The commit-guarded body both single-request drivers (S3 PutObject, AIS PUT) send: its last chunk is held
+ * until `beforeCommit` passes, and any failure aborts the request through `signal`. `state` tells afterwards
+ * which failure came first and what the length check returned.
+ */
+export function guardedUpload(
+  body: Readable,
+  opts: { beforeCommit: () => { sha256: string; bytes: number }; signal?: AbortSignal },
+): {
+  stream: Readable;
+  signal: AbortSignal;
+  state: { failure?: unknown; checked?: { sha256: string; bytes: number } };
+} {
+  const ac = new AbortController();
+  const state: { failure?: unknown; checked?: { sha256: string; bytes: number } } = {};
+  const stream = guardCommit(
+    body,
+    () => {
+      state.checked = opts.beforeCommit();
+    },
+    (err) => {
+      state.failure ??= err;
+      ac.abort(err);
+    },
+  );
+  return { stream, signal: anySignal([ac.signal, opts.signal]), state };
+}
