@@ -87,3 +87,32 @@ export function scratch<const P extends readonly string[]>(
   t.after(() => dirs.forEach(rmrf));
   return dirs as { [K in keyof P]: string };
 }
+
+/**
+ * `ferry serve DIR` and a `ferry worker`, each in its own process group, killed when the test ends.
+ * Resolves with the origin URL the server printed.
+ */
+export async function serveAndWork(
+  t: { after: (fn: () => void) => void },
+  dir: string,
+  env: Record<string, string>,
+): Promise<string> {
+  const origin = spawn(process.execPath, [CLI, 'serve', dir, '--port', '0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    detached: true,
+  });
+  const worker = spawn(process.execPath, [CLI, 'worker'], { env, stdio: 'ignore', detached: true });
+  t.after(() => {
+    for (const p of [origin, worker]) {
+      try {
+        process.kill(-p.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  return new Promise<string>((resolve) =>
+    origin.stdout.once('data', (d: Buffer) => resolve(/at (\S+)/.exec(d.toString())![1]!)),
+  );
+}

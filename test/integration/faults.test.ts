@@ -3,7 +3,7 @@
 // a clear report where the fault is permanent, with nothing missing, corrupted or partial.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,16 @@ import { startMinio } from '../../devserver/minio.js';
 import { startDevServer } from '../../devserver/temporal.js';
 import { freePort } from '../../devserver/process.js';
 import { progressQuery } from '../../workflows/index.js';
-import { CLI, cliEnv, ferry, filesUnder, rmrf, sha256File, tempDir, scratch } from '../helpers/exec.js';
+import {
+  cliEnv,
+  ferry,
+  filesUnder,
+  rmrf,
+  sha256File,
+  tempDir,
+  scratch,
+  serveAndWork,
+} from '../helpers/exec.js';
 import { startFaultyOrigin } from '../helpers/faulty-origin.js';
 import { sha256Of } from '../helpers/seed.js';
 
@@ -119,22 +128,7 @@ test('kill -9 of the Temporal dev server mid-migration: restart on the same DB, 
   let server = await startDevServer({ port, uiPort: false, dbFile, logFile: join(work, 'temporal.log') });
   t.after(() => server.stop());
   const env = cliEnv({ TEMPORAL_ADDRESS: server.address });
-  const origin = spawn(process.execPath, [CLI, 'serve', src, '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  t.after(() => origin.kill('SIGKILL'));
-  const url = await new Promise<string>((r) =>
-    origin.stdout.once('data', (d: Buffer) => r(/at (\S+)/.exec(d.toString())![1]!)),
-  );
-  const worker = spawn(process.execPath, [CLI, 'worker'], { env, stdio: 'ignore', detached: true });
-  t.after(() => {
-    try {
-      process.kill(-worker.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  });
+  const url = await serveAndWork(t, src, env);
   const bucket = join(work, 'bucket');
   // ~9.4 MiB at ~0.8 MiB/s: ~12 s of copying, long enough to kill the server in the middle.
   const start = await ferry(
@@ -244,22 +238,7 @@ test('destination outage: MinIO killed with -9 mid-copy and restarted; the job c
     AWS_ENDPOINT_URL: minio.endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
-  const origin = spawn(process.execPath, [CLI, 'serve', src, '--port', '0'], {
-    env,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  t.after(() => origin.kill('SIGKILL'));
-  const url = await new Promise<string>((r) =>
-    origin.stdout.once('data', (d: Buffer) => r(/at (\S+)/.exec(d.toString())![1]!)),
-  );
-  const worker = spawn(process.execPath, [CLI, 'worker'], { env, stdio: 'ignore', detached: true });
-  t.after(() => {
-    try {
-      process.kill(-worker.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  });
+  const url = await serveAndWork(t, src, env);
   const start = await ferry(
     [
       'job',
