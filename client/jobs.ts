@@ -217,8 +217,16 @@ export async function watchJobs(conn: Connected, ids: string[], opts: { quiet: b
       title: id,
       task: async (_ctx: unknown, task: { output: string; title: string }) => {
         let lastPrint = 0;
+        const handle = conn.client.workflow.getHandle(id);
+        // Wake up as soon as the job closes (result() long-polls and follows continue-as-new), not at the
+        // next poll: `job start --wait` of a short job spent ~0.9 s here after the job had finished. The
+        // pending sleep is cancelled too, or its timer alone would hold the process that long before exit.
+        const closed = new AbortController();
+        void handle.result().then(
+          () => closed.abort(),
+          () => closed.abort(),
+        );
         for (;;) {
-          const handle = conn.client.workflow.getHandle(id);
           const desc = await handle.describe();
           if (desc.status.name !== 'RUNNING') {
             task.title = `${id}: ${desc.status.name.toLowerCase()}`;
@@ -233,7 +241,7 @@ export async function watchJobs(conn: Connected, ids: string[], opts: { quiet: b
           } catch {
             // Between continue-as-new runs, or before the first workflow task: try again.
           }
-          await sleep(tty ? 500 : 1000);
+          await sleep(tty ? 500 : 1000, undefined, { signal: closed.signal }).catch(() => undefined);
         }
       },
       rendererOptions: { persistentOutput: true, outputBar: 1 },
