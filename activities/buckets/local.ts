@@ -5,8 +5,24 @@
 // only after the length check passed, so a reader never sees a partial object and a crash leaves only temp
 // files, which cleanupJob removes. No fsync per object: the guarantee is against process crashes (what
 // kill -9 tests); after a power loss a torn object has the wrong size and --skip-existing recopies it.
+//
+// Small objects (known length ≤ SMALL_OBJECT_MAX) are received into memory and committed with synchronous
+// calls: temp file, fstat, sidecar, rename — the same files in the same order, without the eight threadpool
+// round trips (each a wake-up of a pool thread and then of the event loop) the async calls cost per object.
+// Measured with `npm run bench` (2 vCPU): 50,000 × 4 KiB 1,036 → 1,865 objects/s, 10,000 × 64 KiB 845 → 1,042.
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFileSync, createReadStream, createWriteStream } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writevSync,
+} from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -16,6 +32,14 @@ import { FerryError } from '../errors.js';
 import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutOptions } from './types.js';
 
 const STATE_DIR = '.ferry';
+/** Bodies up to this size are buffered and committed synchronously (memory: this × concurrent transfers). */
+const SMALL_OBJECT_MAX = 256 * 1024;
+/**
+ * A synchronous commit slower than this blocks every other transfer of the process for as long: the
+ * filesystem is slow (NFS, a saturated disk), so small objects take the asynchronous path for a while.
+ */
+const SLOW_SYNC_COMMIT_MS = 20;
+const SYNC_BACKOFF_MS = 60_000;
 
 interface Sidecar extends ObjectMeta {
   size: number;
@@ -29,6 +53,8 @@ interface Sidecar extends ObjectMeta {
 export class LocalBucket implements Bucket {
   readonly uri: string;
   private readonly dirsMade = new Set<string>();
+  /** Until this time (ms epoch) small objects take the asynchronous path (see SLOW_SYNC_COMMIT_MS). */
+  private asyncUntil = 0;
 
   constructor(readonly root: string) {
     this.uri = `file://${root}`;
@@ -73,6 +99,8 @@ export class LocalBucket implements Bucket {
 
   async put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
     this.checkName(name);
+    if (opts.size !== undefined && opts.size <= SMALL_OBJECT_MAX && Date.now() >= this.asyncUntil)
+      return this.putSmall(name, body, opts);
     const tmpDir = this.tmpDirOf(opts.meta.jobId);
     await this.mkdirOnce(tmpDir);
     const tmp = join(tmpDir, randomUUID());
@@ -98,6 +126,46 @@ export class LocalBucket implements Bucket {
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
+  }
+
+  /** put() of a small object: receive it whole, check it, then commit it without leaving the event loop. */
+  private async putSmall(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
+    const chunks = await readAll(body, opts.signal);
+    // Length and checksum are known before anything touches the disk: a short body writes nothing at all.
+    const { sha256, bytes } = opts.beforeCommit();
+    const tmpDir = this.tmpDirOf(opts.meta.jobId);
+    const final = this.path(name);
+    const scPath = this.sidecarPath(name);
+    await this.mkdirOnce(tmpDir);
+    await this.mkdirOnce(dirname(final));
+    await this.mkdirOnce(dirname(scPath));
+    const tmp = join(tmpDir, randomUUID());
+    const t0 = performance.now();
+    let fd: number | undefined;
+    let mtimeMs: number;
+    try {
+      fd = openSync(tmp, 'w');
+      writeAllSync(fd, chunks);
+      const st = fstatSync(fd);
+      closeSync(fd);
+      fd = undefined;
+      mtimeMs = st.mtimeMs;
+      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino, mtimeMs };
+      // Sidecar first, data rename last: the rename is the commit point.
+      writeFileSync(scPath, JSON.stringify(sidecar));
+      renameSync(tmp, final);
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created, or already renamed
+      }
+      throw err;
+    }
+    if (performance.now() - t0 > SLOW_SYNC_COMMIT_MS) this.asyncUntil = Date.now() + SYNC_BACKOFF_MS;
+    if (process.env.FERRY_PUT_JOURNAL) appendFileSync(process.env.FERRY_PUT_JOURNAL, `${name}\n`);
+    return { name, size: bytes, mtimeMs, meta: { ...opts.meta, sha256 } };
   }
 
   async get(name: string): Promise<{ body: Readable; info: ObjectInfo }> {
@@ -217,5 +285,58 @@ export class LocalBucket implements Bucket {
     // Parents are made too; remember them so siblings skip the syscall.
     for (let d = dirname(dir); d.length > this.root.length && d.includes(sep); d = dirname(d))
       this.dirsMade.add(d);
+  }
+}
+
+// --- helpers ---
+
+/** Every chunk of `body` once it ended; rejects with its error, or an AbortError when `signal` fires. */
+function readAll(body: Readable, signal?: AbortSignal): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const done = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      // The error listener stays: an error after the end (or after an abort) must not go unhandled.
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve(chunks);
+      else reject(err);
+    };
+    const onData = (c: Buffer) => chunks.push(c);
+    const onEnd = () => done();
+    const onError = (err: Error) => done(err);
+    const onClose = () =>
+      done(Object.assign(new Error('body closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    const onAbort = () => {
+      body.destroy();
+      done(new DOMException('This operation was aborted', 'AbortError'));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.on('error', onError);
+    body.once('close', onClose);
+  });
+}
+
+function writeAllSync(fd: number, chunks: Buffer[]): void {
+  let pending = chunks.filter((c) => c.length > 0);
+  while (pending.length > 0) {
+    let n = writevSync(fd, pending);
+    // Regular files take the whole write; a short one (a full disk raises ENOSPC instead) is continued.
+    const rest: Buffer[] = [];
+    for (const c of pending) {
+      if (n >= c.length) n -= c.length;
+      else {
+        rest.push(n > 0 ? c.subarray(n) : c);
+        n = 0;
+      }
+    }
+    pending = rest;
   }
 }

@@ -42,6 +42,15 @@ function putOpts(data: Buffer, meta: Partial<Omit<ObjectMeta, 'sha256'>> = {}): 
   };
 }
 
+/**
+ * The same with the length unknown (no Content-Length): such a body is streamed to its temp file. A known
+ * length up to 256 KiB is buffered and committed at once instead (local.ts, SMALL_OBJECT_MAX), so tests of
+ * what happens *while* bytes stream use this.
+ */
+function streamedOpts(data: Buffer, meta: Partial<Omit<ObjectMeta, 'sha256'>> = {}): PutOptions {
+  return { ...putOpts(data, meta), size: undefined };
+}
+
 async function putBytes(
   b: LocalBucket,
   name: string,
@@ -214,33 +223,77 @@ describe('LocalBucket.put / head / get', () => {
     assert.deepEqual((await bucket.list({})).items, []);
   });
 
-  it('a put whose body errors mid-way leaves no object and no temp file', async (t) => {
-    const { root, bucket } = await fixture(t);
-    const failure = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
-    let sent = 0;
-    const body = new Readable({
-      read() {
-        if (sent < 3) {
-          sent++;
-          this.push(randomBytes(64 * 1024));
-        } else this.destroy(failure);
-      },
+  for (const [how, opts] of [
+    ['streamed', streamedOpts],
+    ['buffered', putOpts],
+  ] as const) {
+    it(`a ${how} put whose body errors mid-way leaves no object and no temp file`, async (t) => {
+      const { root, bucket } = await fixture(t);
+      const failure = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+      let sent = 0;
+      const body = new Readable({
+        read() {
+          if (sent < 3) {
+            sent++;
+            this.push(randomBytes(64 * 1024));
+          } else this.destroy(failure);
+        },
+      });
+      await assert.rejects(
+        bucket.put('broken.bin', body, opts(Buffer.alloc(256 * 1024))),
+        (err: unknown) => err === failure,
+      );
+      assert.equal(sent, 3, 'some bytes were streamed before the error');
+      assert.equal(await bucket.head('broken.bin'), null);
+      assert.ok(await isMissing(path.join(root, 'broken.bin')));
+      assert.deepEqual(await filesUnder(path.join(root, '.ferry')), []);
     });
-    await assert.rejects(
-      bucket.put('broken.bin', body, putOpts(Buffer.alloc(0))),
-      (err: unknown) => err === failure,
-    );
-    assert.equal(sent, 3, 'some bytes were streamed before the error');
-    assert.equal(await bucket.head('broken.bin'), null);
-    assert.ok(await isMissing(path.join(root, 'broken.bin')));
-    assert.deepEqual(await filesUnder(path.join(root, '.ferry')), []);
-  });
+  }
 
-  it('a put aborted by its signal leaves no object and no temp file', async (t) => {
+  it('a buffered put aborted by its signal writes nothing', async (t) => {
     const { root, bucket } = await fixture(t);
     const body = new PassThrough();
     const ac = new AbortController();
-    const put = bucket.put('aborted.bin', body, { ...putOpts(Buffer.alloc(0)), signal: ac.signal });
+    const put = bucket.put('aborted.bin', body, { ...putOpts(Buffer.alloc(4096)), signal: ac.signal });
+    body.write(randomBytes(1024));
+    await sleep(20);
+    ac.abort();
+    await assert.rejects(put, { name: 'AbortError' });
+    assert.ok(body.destroyed, 'the body (and so its socket) is released');
+    assert.ok(await isMissing(path.join(root, 'aborted.bin')));
+    assert.deepEqual(await filesUnder(path.join(root, '.ferry')), []);
+  });
+
+  it('a buffered put whose body closes early fails and writes nothing', async (t) => {
+    const { root, bucket } = await fixture(t);
+    const body = new PassThrough();
+    const put = bucket.put('cut.bin', body, putOpts(Buffer.alloc(4096)));
+    body.write(randomBytes(1024));
+    await sleep(5);
+    body.destroy();
+    await assert.rejects(put, { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    assert.ok(await isMissing(path.join(root, 'cut.bin')));
+    assert.deepEqual(await filesUnder(path.join(root, '.ferry')), []);
+  });
+
+  it('buffered and streamed puts record the same object and metadata', async (t) => {
+    const { bucket } = await fixture(t);
+    const data = randomBytes(100_000);
+    await bucket.put('b', Readable.from([data.subarray(0, 40_000), data.subarray(40_000)]), putOpts(data));
+    await bucket.put('s', Readable.from([data]), streamedOpts(data));
+    const [b, s] = [await bucket.head('b'), await bucket.head('s')];
+    assert.equal(b?.size, data.length);
+    assert.equal(s?.size, data.length);
+    assert.deepEqual(b.meta, s.meta);
+    assert.equal(b.meta?.sha256, sha256(data));
+    assert.ok(data.equals(await readFile(path.join(bucket.root, 'b'))));
+  });
+
+  it('a streamed put aborted by its signal leaves no object and no temp file', async (t) => {
+    const { root, bucket } = await fixture(t);
+    const body = new PassThrough();
+    const ac = new AbortController();
+    const put = bucket.put('aborted.bin', body, { ...streamedOpts(Buffer.alloc(0)), signal: ac.signal });
     body.write(randomBytes(1024));
     await waitFor(async () => (await filesUnder(path.join(root, '.ferry', 'tmp'))).length === 1);
     ac.abort();
@@ -255,7 +308,7 @@ describe('LocalBucket.put / head / get', () => {
     const full = Buffer.concat(chunks);
     const final = path.join(root, 'slow', 'obj.bin');
     const body = new PassThrough();
-    const put = bucket.put('slow/obj.bin', body, putOpts(full));
+    const put = bucket.put('slow/obj.bin', body, streamedOpts(full));
 
     // A reader polling the final path as fast as it can, recording anything that is neither absent nor whole.
     let stop = false;
@@ -504,7 +557,7 @@ describe('LocalBucket.cleanupJob', () => {
     const { root, bucket } = await fixture(t);
     // Simulate a crash: the temp file exists, the put never finishes (its stream stays open).
     const body = new PassThrough();
-    const put = bucket.put('x', body, putOpts(Buffer.alloc(0), { jobId: 'job-9' }));
+    const put = bucket.put('x', body, streamedOpts(Buffer.alloc(0), { jobId: 'job-9' }));
     body.write('some bytes');
     await waitFor(async () => (await filesUnder(path.join(root, '.ferry', 'tmp', 'job-9'))).length === 1);
     assert.deepEqual(await bucket.cleanupJob('job-9'), { removed: 1 });
