@@ -304,7 +304,7 @@ function readAll(body: Readable, signal?: AbortSignal): Promise<Buffer[]> {
       body.off('close', onClose);
       signal?.removeEventListener('abort', onAbort);
       if (err === undefined) resolve(chunks);
-      else reject(err instanceof Error ? err : new Error(String(err)));
+      else reject(err instanceof Error ? err : new Error('body failed'));
     };
     const onData = (c: Buffer) => chunks.push(c);
     const onEnd = () => done();
