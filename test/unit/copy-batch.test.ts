@@ -20,6 +20,9 @@ import type { FileServer } from '../../activities/file-server.js';
 import { ErrorType } from '../../common/errors.js';
 import type { CopyBatchInput, CopyBatchOutput, ObjectFailure, Totals } from '../../common/schemas.js';
 
+// Checkpoint after every object (production: at most every 250 ms), so each one can be observed.
+process.env.FERRY_CHECKPOINT_EVERY_MS = '0';
+
 // --- fixtures ---
 
 /** What copyBatch heartbeats (activities/copy-batch.ts `Checkpoint`), as the test reads it. */
