@@ -29,7 +29,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     /** Create the destination bucket iff it is missing. */
     async prepareBucket(input: { destination: string }): Promise<{ created: boolean }> {
       try {
-        return await openBucket(input.destination).ensure();
+        return await (await openBucket(input.destination)).ensure();
       } catch (err) {
         if (err instanceof BucketUriError)
           throw ApplicationFailure.create({
@@ -52,7 +52,9 @@ export function createActivities(deps: ActivityDeps = {}) {
       source?: SourceNames;
     }): Promise<{ removed: number }> {
       try {
-        return await openBucket(input.destination).cleanupJob(input.jobId, {
+        return await (
+          await openBucket(input.destination)
+        ).cleanupJob(input.jobId, {
           ...(input.startedAtMs !== undefined ? { startedAtMs: input.startedAtMs } : {}),
           ...(input.source ? { isName: sourceMatcher(input.source) } : {}),
         });

@@ -121,7 +121,7 @@ export async function syncDelete(input: SyncDeleteInput): Promise<SyncDeleteOutp
     deleted: prev?.deleted ?? 0,
     sample: [...(prev?.sample ?? [])],
   };
-  const bucket = openBucket(input.destination);
+  const bucket = await openBucket(input.destination);
   const isName = sourceMatcher(input.source);
   let token = prev?.token;
   do {

@@ -198,7 +198,7 @@ object
     } else {
       const m = /^(s3|ais):\/\/([^/]+)\/(.+)$/.exec(src);
       if (m) {
-        const { body } = await (await buckets()).openBucket(`${m[1]}://${m[2]}`).get(m[3]!);
+        const { body } = await (await (await buckets()).openBucket(`${m[1]}://${m[2]}`)).get(m[3]!);
         await pipeline(body, sink);
       } else {
         const path = resolve(src.replace(/^file:\/\//, ''));
@@ -368,7 +368,7 @@ program
   .option('--limit <n>', 'at most this many objects')
   .option('--json', 'JSON lines', false)
   .action(async (bucketText: string, o: { prefix?: string; limit?: string; json?: boolean }) => {
-    const b = (await buckets()).openBucket(bucketArg(bucketText));
+    const b = await (await buckets()).openBucket(bucketArg(bucketText));
     if (!(await b.exists())) throw new CLIError(`bucket ${b.uri} does not exist`, EXIT.error);
     const limit = o.limit ? parseIntOption(o.limit, '--limit', 1, Number.MAX_SAFE_INTEGER) : Infinity;
     const rows: string[][] = [];
@@ -452,6 +452,7 @@ program
         ...(o.hostQueue ? { hostQueue: o.hostQueue } : {}),
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
         ...(o.bind ? { bind: o.bind } : {}),
+        log: (m) => console.error(`ferry worker: ${m}`),
       });
       console.error(
         `ferry worker: ${r.address} namespace ${r.namespace}, queue ${taskQueueOf(o)}` +

@@ -39,7 +39,7 @@ export async function preflightDestination(uri: string): Promise<void> {
   // Loaded here, not at the top: `ferry template` and bad-input errors must not pay for the AWS SDK.
   const { openBucket } = await import('../activities/buckets/index.js');
   try {
-    await openBucket(uri).preflight();
+    await (await openBucket(uri)).preflight();
   } catch (err) {
     const e = err as { type?: string; message?: string };
     const hint =

@@ -32,13 +32,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError, classifyError } from '../errors.js';
 import type { Bucket, ListPage, ObjectInfo, PutOptions } from './types.js';
-import {
-  MetaKey,
-  envBytes,
-  guardedUpload,
-  metaFromWire,
-  metaToWire,
-} from './wire.js';
+import { MetaKey, envBytes, guardedUpload, metaFromWire, metaToWire } from './wire.js';
 
 /** The ais CLI's default cluster URL. */
 export const DEFAULT_AIS_ENDPOINT = 'http://127.0.0.1:8080';
