@@ -39,6 +39,7 @@ import {
 import { buildId, connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
 import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
 import { checkOriginReachable, preflightDestination } from './preflight.js';
+import { trace } from './trace.js';
 import { validateJob } from './validate.js';
 
 export { validateJob };
@@ -63,11 +64,19 @@ export function taskQueueOf(flags: { taskQueue?: string }): string {
 }
 
 export async function startJob(prefix: string, input: MigrationInput, flags: StartFlags): Promise<number> {
+  trace('validate');
   const plan = validateJob(input);
   const destination = formatBucketUri(parseBucketUri(input.destination));
   const parsed = MigrationInputSchema.parse(input);
   const sourceText = describeSource(parsed.source);
-  await preflightDestination(destination);
+  // The destination and origin checks touch nothing and run side by side; connect() comes after them since
+  // in embedded mode it may start a dev server, and bad input must leave nothing behind.
+  await Promise.all([
+    preflightDestination(destination),
+    !flags.dryRun && parsed.source.kind !== 'directory'
+      ? checkOriginReachable(parsed.source.baseUrl)
+      : undefined,
+  ]);
   if (flags.dryRun) {
     console.log(
       table(
@@ -86,27 +95,35 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
     console.log('dry run: nothing copied');
     return EXIT.ok;
   }
-  if (parsed.source.kind !== 'directory') await checkOriginReachable(parsed.source.baseUrl);
   const log = (m: string) => {
     if (!flags.quiet) console.error(m);
   };
+  trace('connect');
   const conn = await connect({ log });
+  trace('connected');
   let workers: RunningWorkers | undefined;
+  // The worker (a native connection, the workflow bundle loaded into its threads: ~0.3 s) is created while
+  // the workflow starts; its first task waits on the task queue meanwhile.
+  let starting: Promise<RunningWorkers> | undefined;
   try {
     const taskQueue = taskQueueOf(flags);
     if (flags.wait || flags.serveRoot) {
-      workers = await startWorkers({
+      starting = startWorkers({
         address: conn.address,
         namespace: conn.namespace,
         connectionOptions: conn.connectionOptions as Record<string, unknown>,
         taskQueue,
         ...(flags.serveRoot ? { serveRoot: flags.serveRoot } : {}),
         ...(flags.hostQueue ? { hostQueue: flags.hostQueue } : {}),
+        log,
       });
+      // Handled here so a failed start before it is awaited below is no unhandled rejection.
+      starting.catch(() => undefined);
     } else if (conn.embedded) {
       ensureDaemonWorker(log);
     }
     const jobId = flags.jobId ?? `${prefix}-${randomBytes(5).toString('hex')}`;
+    trace('start workflow');
     const handle = await conn.client.workflow.start(migrationWorkflow, {
       workflowId: jobId,
       taskQueue,
@@ -126,6 +143,17 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
         { key: FerryState, value: 'running' },
       ],
     });
+    trace('workflow started');
+    if (starting) {
+      try {
+        workers = await starting;
+        trace('worker running');
+      } catch (err) {
+        // Nothing in this command would run the job: do not leave it waiting for a worker.
+        await handle.terminate('the worker of `ferry job start` failed to start').catch(() => undefined);
+        throw err;
+      }
+    }
     console.log(jobId);
     if (!flags.wait) {
       console.log(`Run \`ferry show job ${jobId} --progress\` to monitor the progress.`);
@@ -138,10 +166,14 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
     if (conn.embedded?.uiUrl)
       log(`Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`);
     await watchJobs(conn, [handle.workflowId], { quiet: flags.quiet ?? false });
+    trace('job closed');
     return await printResult(conn.client, jobId);
   } finally {
-    await workers?.shutdown();
+    trace('shutdown');
+    // A worker that came up while the workflow start failed is shut down too.
+    await (workers ?? (await starting?.catch(() => undefined)))?.shutdown();
     await conn.close();
+    trace('done');
   }
 }
 
@@ -478,6 +510,9 @@ export async function resumeJob(id: string, flags: StartFlags): Promise<number> 
         connectionOptions: conn.connectionOptions as Record<string, unknown>,
         taskQueue: taskQueueOf(flags),
         ...(dir ? { serveRoot: dir.root, hostQueue: dir.hostQueue } : {}),
+        log: (m) => {
+          if (!flags.quiet) console.error(m);
+        },
       });
       try {
         if (dir) console.error(`serving ${dir.root} for job ${id} on ${dir.hostQueue}`);
@@ -551,7 +586,7 @@ async function previewSync(destination: string, input: ReturnType<typeof Migrati
       ? { names: src.names, maxNames: input.options.maxNames }
       : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}), maxNames: input.options.maxNames },
   );
-  const bucket = openBucket(destination);
+  const bucket = await openBucket(destination);
   const rows: string[][] = [];
   if (await bucket.exists())
     for await (const x of listExtraneous(bucket, isName)) rows.push([x.name, humanBytes(x.size)]);

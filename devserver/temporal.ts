@@ -62,6 +62,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     // crashes (what our kill -9 tests exercise), only a power loss can drop the last transactions.
     args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
+  // One partition per task queue. With the default four, a task added before any poller waits on a partition
+  // nobody polls until matching forwards it: the first workflow task of a `job start --wait` (whose worker
+  // starts beside the workflow) then waited 1.7-2.0 s in about half the runs. A single-process server gains
+  // nothing from partitions.
+  for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions'])
+    args.push('--dynamic-config-value', `${key}=1`);
   for (const [name, type] of Object.entries(FERRY_SEARCH_ATTRIBUTES)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
