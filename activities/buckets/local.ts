@@ -25,11 +25,11 @@ import {
 } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../errors.js';
-import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutOptions } from './types.js';
+import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutBytesOptions, PutOptions } from './types.js';
 
 const STATE_DIR = '.ferry';
 /** Bodies up to this size are buffered and committed synchronously (memory: this × concurrent transfers). */
@@ -52,6 +52,7 @@ interface Sidecar extends ObjectMeta {
 
 export class LocalBucket implements Bucket {
   readonly uri: string;
+  readonly putBytesMax = SMALL_OBJECT_MAX;
   private readonly dirsMade = new Set<string>();
   /** Until this time (ms epoch) small objects take the asynchronous path (see SLOW_SYNC_COMMIT_MS). */
   private asyncUntil = 0;
@@ -133,7 +134,32 @@ export class LocalBucket implements Bucket {
     const chunks = await readAll(body, opts.signal);
     // Length and checksum are known before anything touches the disk: a short body writes nothing at all.
     const { sha256, bytes } = opts.beforeCommit();
-    const tmpDir = this.tmpDirOf(opts.meta.jobId);
+    return this.commitSmall(name, chunks, { ...opts.meta, sha256 }, bytes);
+  }
+
+  /** The copy's fast path for small objects (see Bucket.putBytes): received, hashed and checked by the caller. */
+  async putBytes(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo> {
+    this.checkName(name);
+    if (opts.bytes > SMALL_OBJECT_MAX || Date.now() < this.asyncUntil) {
+      const { sha256, ...meta } = opts.meta;
+      return this.put(name, Readable.from(chunks), {
+        size: opts.bytes,
+        meta,
+        beforeCommit: () => ({ sha256, bytes: opts.bytes }),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    }
+    return this.commitSmall(name, chunks, opts.meta, opts.bytes);
+  }
+
+  /** Temp file, fstat, sidecar, rename — synchronously (see the head of this file). */
+  private async commitSmall(
+    name: string,
+    chunks: Buffer[],
+    meta: ObjectMeta,
+    bytes: number,
+  ): Promise<ObjectInfo> {
+    const tmpDir = this.tmpDirOf(meta.jobId);
     const final = this.path(name);
     const scPath = this.sidecarPath(name);
     await this.mkdirOnce(tmpDir);
@@ -150,7 +176,7 @@ export class LocalBucket implements Bucket {
       closeSync(fd);
       fd = undefined;
       mtimeMs = st.mtimeMs;
-      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino, mtimeMs };
+      const sidecar: Sidecar = { ...meta, size: bytes, ino: st.ino, mtimeMs };
       // Sidecar first, data rename last: the rename is the commit point.
       writeFileSync(scPath, JSON.stringify(sidecar));
       renameSync(tmp, final);
@@ -165,7 +191,7 @@ export class LocalBucket implements Bucket {
     }
     if (performance.now() - t0 > SLOW_SYNC_COMMIT_MS) this.asyncUntil = Date.now() + SYNC_BACKOFF_MS;
     if (process.env.FERRY_PUT_JOURNAL) appendFileSync(process.env.FERRY_PUT_JOURNAL, `${name}\n`);
-    return { name, size: bytes, mtimeMs, meta: { ...opts.meta, sha256 } };
+    return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
 
   async get(name: string): Promise<{ body: Readable; info: ObjectInfo }> {

@@ -38,6 +38,15 @@ export interface PutOptions {
   signal?: AbortSignal;
 }
 
+/** putBytes(): a small object already received whole and checked, with its checksum. */
+export interface PutBytesOptions {
+  contentType?: string;
+  meta: ObjectMeta;
+  /** Total length of the chunks. */
+  bytes: number;
+  signal?: AbortSignal;
+}
+
 export interface ListPage {
   items: ObjectInfo[];
   /** Pass back as `token` for the next page; undefined at the end. */
@@ -52,6 +61,12 @@ export interface Bucket {
   exists(): Promise<boolean>;
   head(name: string): Promise<ObjectInfo | null>;
   put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo>;
+  /**
+   * Optional: commit a small object (≤ putBytesMax) the caller received whole, hashed and length-checked. A
+   * bucket whose put() would buffer such a body anyway offers this, so the copy needs no stream per object.
+   */
+  readonly putBytesMax?: number;
+  putBytes?(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo>;
   get(name: string): Promise<{ body: Readable; info: ObjectInfo }>;
   list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage>;
   delete(name: string): Promise<void>;
