@@ -3,6 +3,8 @@
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { trace } from '../client/trace.js';
+import { reclaimDeadAttempts } from './reclaim.js';
 import { DEFAULT_TASK_QUEUE, createFerryWorker, installRuntime } from './index.js';
 
 export interface RunWorkerOptions {
@@ -16,6 +18,8 @@ export interface RunWorkerOptions {
   advertiseHost?: string;
   bind?: string;
   maxConcurrentActivities?: number;
+  /** Where to report reclaimed attempts (worker/reclaim.ts). */
+  log?: (m: string) => void;
 }
 
 /** The task queue on which the data host's worker runs step 1. */
@@ -32,7 +36,9 @@ export interface RunningWorkers {
 
 export async function startWorkers(opts: RunWorkerOptions): Promise<RunningWorkers> {
   installRuntime();
+  trace('worker: connect');
   const native = await NativeConnection.connect({ ...(opts.connectionOptions ?? {}), address: opts.address });
+  trace('worker: create');
   let clientConn: Promise<Connection> | undefined;
   const client = async () => {
     clientConn ??= Connection.connect({ ...(opts.connectionOptions ?? {}), address: opts.address });
@@ -67,6 +73,23 @@ export async function startWorkers(opts: RunWorkerOptions): Promise<RunningWorke
     await native.close();
     if (clientConn) await (await clientConn).close();
   });
+  // Attempts left running by a worker of this host that died are handed back now, not after their heartbeat
+  // timeouts (worker/reclaim.ts). In the background: it is an optimisation and must not delay polling.
+  void client()
+    .then((c) =>
+      reclaimDeadAttempts({
+        client: c,
+        namespace: opts.namespace,
+        taskQueues: [
+          opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+          ...(opts.serveRoot ? [opts.hostQueue ?? hostQueueName()] : []),
+        ],
+        ...(opts.log ? { log: opts.log } : {}),
+      }),
+    )
+    .catch((err: unknown) =>
+      opts.log?.(`could not reclaim dead workers' attempts: ${(err as Error).message}`),
+    );
   return {
     workers,
     done,

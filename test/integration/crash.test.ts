@@ -91,6 +91,12 @@ test(
       (e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
     ).length;
     assert.ok(retried >= kills.length, `only ${retried} batches were retried after ${kills.length} kills`);
+    // ... and were handed back by the restarted worker (worker/reclaim.ts), not left to their heartbeat
+    // timeout: a retried attempt's previous failure is recorded on its started event.
+    const reclaimed = (history.events ?? []).filter(
+      (e) => e.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type === 'WorkerLost',
+    ).length;
+    assert.ok(reclaimed > 0, `no retried batch was reclaimed from a dead worker (${retried} retried)`);
 
     // Every object byte-identical to its source; nothing else in the bucket.
     const cmp = await compareTrees(
