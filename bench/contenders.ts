@@ -7,7 +7,7 @@ import { repoRoot } from '../devserver/paths.js';
 import type { Dataset } from './dataset.js';
 import type { Command } from './measure.js';
 
-export const CONTENDERS = ['bare', 'curl', 'aria2c', 'rclone', 'ferry'] as const;
+export const CONTENDERS = ['bare', 'curl', 'aria2c', 'rclone', 'ferry', 'ferry-ref'] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 /** Peers: what a user would otherwise run. */
 export const PEERS: readonly ContenderName[] = ['curl', 'aria2c', 'rclone'];
@@ -39,6 +39,8 @@ export interface RunCtx {
   ferryArgs: string[];
   /** When set, the ferry process writes a V8 CPU profile here. */
   profileDir?: string;
+  /** `ferry-ref`: another build's bin/ferry.js, run like `ferry` (A/B of a change in one invocation). */
+  refBin?: string;
 }
 
 export interface Contender {
@@ -156,13 +158,15 @@ const rclone: Contender = {
     return {
       cmd: 'rclone',
       args: ['copy', ':http:', ...dst, '--http-url', c.baseUrl, ...rcloneFlags(c), '-q'],
-      env: { RCLONE_CONFIG: cfg },
+      // AWS_CA_BUNDLE (set on these machines for HTTPS) makes rclone's S3 backend fail on a plain-HTTP
+      // endpoint ("HTTPClient's transport unsupported type"); undefined removes it from the child's env.
+      env: { RCLONE_CONFIG: cfg, AWS_CA_BUNDLE: undefined },
     };
   },
 };
 
-const ferry: Contender = {
-  name: 'ferry',
+const ferryWith = (name: 'ferry' | 'ferry-ref', bin: (c: RunCtx) => string): Contender => ({
+  name,
   supports: () => true,
   flags: (c) =>
     `job start download URL/${c.ds.template} DEST --wait -q --max-conns ${c.concurrency}` +
@@ -171,7 +175,7 @@ const ferry: Contender = {
     cmd: node,
     args: [
       ...(c.profileDir ? ['--cpu-prof', '--cpu-prof-dir', c.profileDir] : []),
-      ferryBin,
+      bin(c),
       'job',
       'start',
       'download',
@@ -192,9 +196,19 @@ const ferry: Contender = {
       ...(c.dest.kind === 's3' ? s3Env(c.dest.s3) : {}),
     },
   }),
-};
+});
 
-export const ALL: Record<ContenderName, Contender> = { bare, curl, aria2c, rclone, ferry };
+export const ALL: Record<ContenderName, Contender> = {
+  bare,
+  curl,
+  aria2c,
+  rclone,
+  ferry: ferryWith('ferry', () => ferryBin),
+  'ferry-ref': ferryWith('ferry-ref', (c) => {
+    if (!c.refBin) throw new Error('ferry-ref needs --ref-bin');
+    return c.refBin;
+  }),
+};
 
 /** The URL list files every contender reads. */
 export function writeUrlLists(

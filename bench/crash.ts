@@ -44,7 +44,9 @@ export async function runCrash(o: CrashOptions): Promise<CrashResult> {
         runs.push(r);
         o.log(
           `crash run ${i + 1}/${o.runs} ${kind}: ${r.wallS.toFixed(2)} s` +
-            (r.killedAt !== undefined ? `, killed at ${r.killedAt}, stall ${r.stallS?.toFixed(1)} s` : '') +
+            (r.killedAt !== undefined
+              ? `, killed at ${r.killedAt}, stall ${r.stallS?.toFixed(1)} s, reclaimed ${r.reclaimed}`
+              : '') +
             `, copied twice ${r.copiedTwice}, load ${r.load1}`,
         );
       }
@@ -122,6 +124,8 @@ async function once(o: CrashOptions, client: Client, i: number, kind: CrashRun['
       stallS = (performance.now() - tk) / 1000;
     }
     await handle.result();
+    const reclaimed = (worker.stderrText().match(/reclaimed /g) ?? []).length;
+    if (kind === 'killed') for (const g of await historyGaps(handle)) o.log(`crash: ${g}`);
     spawnSync('sync');
     const wallS = (performance.now() - t0) / 1000;
     const lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
@@ -136,7 +140,7 @@ async function once(o: CrashOptions, client: Client, i: number, kind: CrashRun['
       kind,
       wallS,
       ...(killedAt !== undefined ? { killedAt } : {}),
-      ...(stallS !== undefined ? { stallS } : {}),
+      ...(stallS !== undefined ? { stallS, reclaimed } : {}),
       copiedTwice: lines.length - distinct,
       load1,
     };
@@ -146,8 +150,37 @@ async function once(o: CrashOptions, client: Client, i: number, kind: CrashRun['
   }
 }
 
+/** Pauses of more than a second in a job's history: where a crash's cost went (what waited, for how long). */
+async function historyGaps(handle: {
+  fetchHistory(): Promise<{ events?: unknown[] | null }>;
+}): Promise<string[]> {
+  const out: string[] = [];
+  const { events } = await handle.fetchHistory();
+  let prev: number | undefined;
+  let first: number | undefined;
+  let prevType = '';
+  for (const e of (events ?? []) as {
+    eventTime?: { seconds?: unknown; nanos?: number };
+    eventType?: unknown;
+    eventId?: unknown;
+  }[]) {
+    const t = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+    first ??= t;
+    if (prev !== undefined && t - prev > 1000)
+      out.push(
+        `${((t - prev) / 1000).toFixed(1)} s pause before event ${String(e.eventId)} (type ${String(e.eventType)}, after type ${prevType}) at ${((t - first) / 1000).toFixed(1)} s`,
+      );
+    prev = Math.max(prev ?? t, t);
+    prevType = String(e.eventType);
+  }
+  return out;
+}
+
 /** Start `ferry worker` and wait until it polls (it says so on stderr once its workers run). */
-async function startWorker(env: NodeJS.ProcessEnv, queue: string): Promise<ChildProcess> {
+async function startWorker(
+  env: NodeJS.ProcessEnv,
+  queue: string,
+): Promise<ChildProcess & { stderrText: () => string }> {
   const child = spawn(process.execPath, [ferryBin, 'worker', '--task-queue', queue], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -167,8 +200,8 @@ async function startWorker(env: NodeJS.ProcessEnv, queue: string): Promise<Child
       reject(new Error(`ferry worker exited (${c}):\n${text}`));
     });
   });
-  child.stderr.resume();
-  return child;
+  // The listener above keeps collecting: the restarted worker reports the attempts it reclaimed.
+  return Object.assign(child, { stderrText: () => text });
 }
 
 async function stopWorker(child: ChildProcess): Promise<void> {

@@ -2,14 +2,14 @@
  * ferry's benchmark entry: the same datasets, the same origin, every contender in one invocation.
  *
  *   npm run bench -- [--workload NAME[,NAME...]] [--runs N] [--quick] [--contenders a,b] [--ferry-args "..."]
- *                    [--profile DIR] [--dest-dir DIR] [--no-save]
+ *                    [--profile DIR] [--dest-dir DIR] [--no-save] [--ref-bin PATH]
  *
  * --contenders: a subset (e.g. bare,ferry while optimizing); --ferry-args: extra `job start download`
- * options; --profile: V8 CPU profiles of the ferry process into DIR (summarize with bench/cpuprof.ts);
+ * options; --ref-bin: another build's bin/ferry.js as contender `ferry-ref` (A/B); --profile: V8 CPU profiles of the ferry process into DIR (summarize with bench/cpuprof.ts);
  * --dest-dir: write under DIR instead of a fresh journaled ext4 (bench/dest-fs.ts); --no-save: no results file.
  *
  * Workloads: small (10,000 × 64 KiB), large (16 × 256 MiB), tiny (50,000 × 4 KiB) into a local directory;
- * s3-small, s3-large into MinIO (run once the s3:// driver exists, skipped with a note otherwise); crash
+ * s3-small, s3-large into MinIO (skipped with a note when no MinIO binary is built); crash
  * (small with the worker killed at ~50%). Default: all of them. --quick: 3 runs, large as 4 × 256 MiB and
  * tiny as 10,000 × 4 KiB (aria2c alone takes ~2 min per run of the full one), crash with 2 pairs; about 7 minutes here.
  *
@@ -20,6 +20,7 @@
  * an SVG chart beside it (bench/chart.ts).
  */
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -29,7 +30,7 @@ import {
   createReadStream,
 } from 'node:fs';
 import { cpus, loadavg, release, totalmem, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -67,7 +68,7 @@ function workloads(quick: boolean): Workload[] {
   const small = dataset('small', 10_000, 64 * KiB, 'f');
   const large = quick ? dataset('large-quick', 4, 256 * MiB, 'l') : dataset('large', 16, 256 * MiB, 'l');
   const tiny = quick ? dataset('tiny-quick', 10_000, 4 * KiB, 't') : dataset('tiny', 50_000, 4 * KiB, 't');
-  const local = [...CONTENDERS];
+  const local = CONTENDERS.filter((c) => c !== 'ferry-ref');
   const s3: ContenderName[] = ['bare', 'rclone', 'ferry'];
   return [
     { name: 'small', ds: small, dest: 'file', concurrency: 16, contenders: local },
@@ -88,6 +89,7 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       contenders: { type: 'string' },
       'ferry-args': { type: 'string', default: '' },
+      'ref-bin': { type: 'string' },
       profile: { type: 'string' },
       'dest-dir': { type: 'string' },
       'no-save': { type: 'boolean', default: false },
@@ -107,6 +109,11 @@ async function main(): Promise<number> {
   const only = values.contenders?.split(',').filter(Boolean) as ContenderName[] | undefined;
   for (const c of only ?? []) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`);
   const ferryArgs = values['ferry-args'] ? values['ferry-args'].split(/\s+/).filter(Boolean) : [];
+  // --ref-bin: A/B a change in one invocation — another checkout's bin/ferry.js runs as `ferry-ref` beside
+  // `ferry`, alternating with it like every other contender, against the same dev server and origin.
+  const refBin = values['ref-bin'] ? resolve(values['ref-bin']) : undefined;
+  if (refBin && !existsSync(refBin)) throw new Error(`--ref-bin ${refBin}: no such file`);
+  if (refBin) for (const w of all) if (!w.contenders.includes('ferry-ref')) w.contenders.push('ferry-ref');
   const profileDir = values.profile ? join(process.cwd(), values.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
@@ -132,12 +139,10 @@ async function main(): Promise<number> {
     if (!result.versions[key])
       missing.set(tool, `${tool} not installed (apt-get install -y ${tool === 'aria2c' ? 'aria2' : tool})`);
 
-  // S3 rows need ferry's s3:// driver and a MinIO binary.
+  // S3 rows need a MinIO binary (scripts/tools.sh minio).
   const s3Selected = selected.filter((w) => w.dest === 's3');
   let s3Problem: string | undefined;
   if (s3Selected.length) {
-    if (!(await ferryHasS3()))
-      s3Problem = "ferry has no s3:// driver yet (openBucket('s3://…') is not supported)";
     try {
       minioBinary();
     } catch (err) {
@@ -194,6 +199,7 @@ async function main(): Promise<number> {
         work,
         dstRoot,
         ferryArgs,
+        ...(refBin ? { refBin } : {}),
         ...(profileDir ? { profileDir } : {}),
         ...(temporal ? { temporal } : {}),
         ...(minio ? { minio } : {}),
@@ -253,6 +259,7 @@ interface WorkloadEnv {
   work: string;
   dstRoot: string;
   ferryArgs: string[];
+  refBin?: string;
   profileDir?: string;
   temporal?: DevServer;
   minio?: MinioServer;
@@ -294,6 +301,7 @@ async function runWorkload(
       ferryArgs: env.ferryArgs,
       ...(env.temporal ? { temporalAddress: env.temporal.address } : {}),
       ...(env.profileDir ? { profileDir: env.profileDir } : {}),
+      ...(env.refBin ? { refBin: env.refBin } : {}),
     };
   };
   const once = async (c: ContenderName, round: number): Promise<RunRecord> => {
@@ -303,9 +311,9 @@ async function runWorkload(
     const cmd = contender.command(ctx);
     const logFile = join(env.work, `${tag}.log`);
     const o0 = await env.origin.sample();
-    const s0 = c === 'ferry' && env.temporal ? procCpuS(env.temporal.pid) : NaN;
+    const s0 = c.startsWith('ferry') && env.temporal ? procCpuS(env.temporal.pid) : NaN;
     const t = await timed(cmd, logFile);
-    const s1 = c === 'ferry' && env.temporal ? procCpuS(env.temporal.pid) : NaN;
+    const s1 = c.startsWith('ferry') && env.temporal ? procCpuS(env.temporal.pid) : NaN;
     const o1 = await env.origin.sample();
     const output = readFileSync(logFile, 'utf8');
     if (t.exitCode !== 0) throw new Error(`${w.name}/${c} exited ${t.exitCode}:\n${output.slice(-3000)}`);
@@ -320,7 +328,7 @@ async function runWorkload(
       maxRssMiB: Math.round(t.maxRssMiB),
       load1: Number(t.load1.toFixed(2)),
     };
-    if (c === 'ferry') {
+    if (c.startsWith('ferry')) {
       rec.serverCpuS = s1 - s0;
       const jobId = output.split('\n')[0]?.trim();
       if (jobId && env.temporal) {
@@ -390,27 +398,6 @@ async function jobSeconds(address: string, jobId: string): Promise<number | unde
     return undefined;
   } finally {
     await connection.close();
-  }
-}
-
-async function ferryHasS3(): Promise<boolean> {
-  const { openBucket } = await import('../activities/buckets/index.js');
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'probe',
-    AWS_SECRET_ACCESS_KEY: 'probe-secret',
-    AWS_REGION: 'us-east-1',
-    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-  });
-  try {
-    openBucket('s3://ferry-bench-probe');
-    return true;
-  } catch (err) {
-    return !/not supported/i.test((err as Error).message);
-  } finally {
-    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_ENDPOINT_URL'])
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
   }
 }
 

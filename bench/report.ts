@@ -54,6 +54,8 @@ export interface CrashRun {
   killedAt?: number;
   /** Seconds from the kill to the first object committed by the restarted worker. */
   stallS?: number;
+  /** Attempts of the killed worker the restarted one handed back at once (worker/reclaim.ts). */
+  reclaimed?: number;
   /** Committed writes (journal lines) minus distinct objects. */
   copiedTwice: number;
   load1: number;
