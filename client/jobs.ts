@@ -71,12 +71,14 @@ export async function startJob(prefix: string, input: MigrationInput, flags: Sta
   const sourceText = describeSource(parsed.source);
   // The destination and origin checks touch nothing and run side by side; connect() comes after them since
   // in embedded mode it may start a dev server, and bad input must leave nothing behind.
-  await Promise.all([
+  // When both are wrong, the destination's problem is the one reported (as when they ran one after the other).
+  const checks = await Promise.allSettled([
     preflightDestination(destination),
     !flags.dryRun && parsed.source.kind !== 'directory'
       ? checkOriginReachable(parsed.source.baseUrl)
       : undefined,
   ]);
+  for (const c of checks) if (c.status === 'rejected') throw c.reason;
   if (flags.dryRun) {
     console.log(
       table(

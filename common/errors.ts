@@ -33,6 +33,8 @@ export const ErrorType = {
   ServeRootDenied: 'ServeRootDenied',
   /** A batch still had transiently failing objects; the activity is retried and skips finished ones. */
   BatchIncomplete: 'BatchIncomplete',
+  /** An attempt whose worker on this host is gone, handed back by a starting worker (worker/reclaim.ts). */
+  WorkerLost: 'WorkerLost',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -13,6 +13,7 @@
 // FERRY_RECLAIM=0 turns this off.
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
+import { ErrorType } from '../common/errors.js';
 
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (@temporalio/proto is not ours). */
 const STARTED = 2;
@@ -82,7 +83,7 @@ export async function reclaimDeadAttempts(o: ReclaimOptions): Promise<number> {
             message: `worker ${pa.lastWorkerIdentity} is gone (pid ${pid} not running): attempt ${pa.attempt} handed back for a retry`,
             source: 'ferry',
             applicationFailureInfo: {
-              type: 'WorkerLost',
+              type: ErrorType.WorkerLost,
               nonRetryable: false,
               nextRetryDelay: { nanos: RETRY_DELAY_MS * 1_000_000 },
             },

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorType } from '../../common/errors.js';
 import type { MigrationReport } from '../../common/schemas.js';
 import { FerryHarness, compareTrees, journalCounts, listFiles, makeDataset } from '../helpers/cli.js';
 
@@ -94,7 +95,9 @@ test(
     // ... and were handed back by the restarted worker (worker/reclaim.ts), not left to their heartbeat
     // timeout: a retried attempt's previous failure is recorded on its started event.
     const reclaimed = (history.events ?? []).filter(
-      (e) => e.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type === 'WorkerLost',
+      (e) =>
+        e.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type ===
+        ErrorType.WorkerLost,
     ).length;
     assert.ok(reclaimed > 0, `no retried batch was reclaimed from a dead worker (${retried} retried)`);
 
