@@ -30,7 +30,9 @@ type Sink = (name: string, body: NodeJS.ReadableStream, size: number) => Promise
 let sink: Sink;
 if (values.s3) {
   const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
-  const s3 = new S3Client({ forcePathStyle: true });
+  // No SDK-computed checksum: with it a streamed body goes out aws-chunked with a trailing checksum, and
+  // 256 MiB bodies failed against MinIO ("non-retryable streaming request"); bare is the plain PutObject.
+  const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const bucket = values.s3;
   sink = async (name, body, size) => {
     await s3.send(
