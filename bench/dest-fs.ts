@@ -24,8 +24,11 @@ export interface DestFs {
   release(): void;
 }
 
-/** Room for the large workload (4 GiB, or MinIO's copy of it) plus the leftovers of one run. */
-const IMAGE_GIB = 12;
+/**
+ * Room for the large workload (4 GiB) in a directory and in MinIO at once, plus what MinIO has not yet purged
+ * of earlier runs: with 12 GiB, MinIO refused s3-large ("minimum free drive threshold").
+ */
+const IMAGE_GIB = 24;
 
 export function prepareDestFs(
   dataRoot: string,
@@ -56,7 +59,7 @@ export function prepareDestFs(
   rmSync(mountpoint, { recursive: true, force: true });
   mkdirSync(mountpoint, { recursive: true });
   const ready = `${image}.ready`;
-  if (!existsSync(ready)) {
+  if (!existsSync(ready) || readFileSync(ready, 'utf8').trim() !== `${IMAGE_GIB} GiB`) {
     log(`writing the destination image once: ${IMAGE_GIB} GiB of zeros into ${image} ...`);
     rmSync(image, { force: true });
     run('dd', [
