@@ -156,18 +156,7 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
         signal,
       });
     } catch (err) {
-      // An origin that closes a keep-alive connection before Content-Length bytes surfaces as undici's
-      // UND_ERR_SOCKET ("other side closed"); it is a short body, and the report should say so.
-      if (
-        (err as { code?: unknown }).code === 'UND_ERR_SOCKET' &&
-        head.size !== undefined &&
-        hasher.bytes < head.size
-      )
-        throw new FerryError(
-          ErrorType.LengthMismatch,
-          `${redactUrl(url)}: connection closed after ${hasher.bytes} bytes, Content-Length said ${head.size}`,
-        );
-      throw err;
+      throw asShortBody(err, url, hasher.bytes, head.size);
     } finally {
       // A put that failed before reading the whole body must not leave the socket waiting for a reader.
       if (!hasher.readableEnded) hasher.destroy();
@@ -239,6 +228,19 @@ export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
 // --- internal ---
 
 /**
+ * An origin that closes a keep-alive connection before Content-Length bytes surfaces as undici's
+ * UND_ERR_SOCKET ("other side closed"); it is a short body, and the report should say so. Other errors pass.
+ */
+function asShortBody(err: unknown, url: string, bytes: number, size: number | undefined): unknown {
+  if ((err as { code?: unknown }).code === 'UND_ERR_SOCKET' && size !== undefined && bytes < size)
+    return new FerryError(
+      ErrorType.LengthMismatch,
+      `${redactUrl(url)}: connection closed after ${bytes} bytes, Content-Length said ${size}`,
+    );
+  return err;
+}
+
+/**
  * A small body read whole and hashed on the way, checked against its Content-Length before anything is
  * written. A connection closed early is a short body (LengthMismatch), like on the streaming path.
  */
@@ -258,12 +260,7 @@ async function receiveWhole(
       chunks.push(chunk);
     }
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'UND_ERR_SOCKET' && bytes < size)
-      throw new FerryError(
-        ErrorType.LengthMismatch,
-        `${redactUrl(url)}: connection closed after ${bytes} bytes, Content-Length said ${size}`,
-      );
-    throw err;
+    throw asShortBody(err, url, bytes, size);
   }
   if (bytes !== size)
     throw new FerryError(
