@@ -97,7 +97,15 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflow code is replayed: Node built-ins are not allowed here.' },
             {
-              group: ['**/activities/*', '**/activities', '**/client/*', '**/worker/*', '**/devserver/*'],
+              group: [
+                '**/activities/*',
+                '**/activities',
+                '**/lib/*',
+                '**/lib/**',
+                '**/client/*',
+                '**/worker/*',
+                '**/devserver/*',
+              ],
               allowTypeImports: true,
               message: 'Workflow code may import activities as types only.',
             },
@@ -109,6 +117,25 @@ export default tseslint.config(
         { name: 'process', message: 'No process state in workflow code.' },
         { name: 'setImmediate', message: 'Use the SDK sleep().' },
         { name: 'Buffer', message: 'No Node Buffer in workflow code.' },
+      ],
+    },
+  },
+  {
+    // Data flows one way: CLI → client helpers → workflow → activities → node-side libraries (lib/) → buckets.
+    // Nothing below the CLI may reach back up into it.
+    files: ['activities/**/*.ts', 'lib/**/*.ts', 'worker/**/*.ts', 'devserver/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../client/*', '../../client/*', '../client', '../../client'],
+              message:
+                'activities/, lib/, worker/ and devserver/ must not import the CLI (client/): no upward imports.',
+            },
+          ],
+        },
       ],
     },
   },

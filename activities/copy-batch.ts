@@ -17,9 +17,9 @@ import {
   type Totals,
 } from '../common/schemas.js';
 import { parseTemplate, type Template } from '../common/template.js';
-import { openBucket, type ObjectInfo } from './buckets/index.js';
-import { FerryError, classifyError, redactUrl } from './errors.js';
-import { getObject, headObject, objectUrl } from './origin.js';
+import { openBucket, type ObjectInfo } from '../lib/buckets/index.js';
+import { FerryError, classifyError, redactUrl } from '../lib/classify-error.js';
+import { getObject, headObject, objectUrl } from '../lib/origin.js';
 
 /** What a heartbeat records; a retried attempt resumes from it. */
 interface Checkpoint {

@@ -5,11 +5,11 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { BucketUriError } from '../common/bucket-uri.js';
 import { ErrorType } from '../common/errors.js';
-import { openBucket } from './buckets/index.js';
+import { openBucket } from '../lib/buckets/index.js';
 import { copyBatch } from './copy-batch.js';
-import { toApplicationFailure } from './errors.js';
-import { makeServeDirectory } from './serve.js';
-import { sourceMatcher, syncDelete, type SourceNames } from './sync.js';
+import { toApplicationFailure } from '../lib/classify-error.js';
+import { makeServeDirectory } from './serve-directory.js';
+import { sourceMatcher, syncDelete, type SourceNames } from './sync-delete.js';
 
 export interface ActivityDeps {
   /** Root directory this worker may serve (`ferry worker --serve-root`); undefined = none. */

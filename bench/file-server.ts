@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 
-import { startFileServer } from '../activities/file-server.js';
+import { startFileServer } from '../lib/file-server/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = path.resolve(here, '..', '..', 'bench', 'data', 'file-server');

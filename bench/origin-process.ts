@@ -2,7 +2,7 @@
 // own so that it never shares an event loop with a contender. Protocol on stdio: one JSON line {url} when
 // listening; then each line received on stdin is answered with this process's CPU time so far; end of stdin
 // stops the server.
-import { startFileServer } from '../activities/file-server.js';
+import { startFileServer } from '../lib/file-server/index.js';
 
 const root = process.argv[2];
 if (!root) {

@@ -39,7 +39,7 @@ import {
 import { buildId, connect, embeddedWorkerAlive, workerPidPath, type Connected } from './connection.js';
 import { CLIError, bar, humanBytes, humanDuration, table } from './format.js';
 import { checkOriginReachable, preflightDestination } from './preflight.js';
-import { trace } from './trace.js';
+import { trace } from '../lib/trace.js';
 import { validateJob } from './validate.js';
 
 export { validateJob };
@@ -580,8 +580,8 @@ function inputOf(client: Client, history: History): MigrationInput | undefined {
 
 /** --dry-run --sync: list what the job's sync step would delete, as `ferry ls` would show it. */
 async function previewSync(destination: string, input: ReturnType<typeof MigrationInputSchema.parse>) {
-  const { openBucket } = await import('../activities/buckets/index.js');
-  const { listExtraneous, sourceMatcher } = await import('../activities/sync.js');
+  const { openBucket } = await import('../lib/buckets/index.js');
+  const { listExtraneous, sourceMatcher } = await import('../activities/sync-delete.js');
   const src = input.source;
   const isName = sourceMatcher(
     src.kind === 'list'

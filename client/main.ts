@@ -19,7 +19,7 @@ import { validateJob } from './validate.js';
 // or a bad-input error should answer in ~0.1 s, not after loading the SDK (~1 s on these machines).
 const jobs = () => import('./jobs.js');
 const conn = () => import('./connection.js');
-const buckets = () => import('../activities/buckets/index.js');
+const buckets = () => import('../lib/buckets/index.js');
 /** Validate before loading the SDK, then start. */
 async function startValidated(prefix: string, input: MigrationInput, flags: StartFlags): Promise<number> {
   validateJob(input);
@@ -163,7 +163,7 @@ program
     if (o.dotfiles !== 'deny' && o.dotfiles !== 'allow')
       throw new CLIError(`invalid --dotfiles "${o.dotfiles}": deny or allow`);
     const token = o.token ?? process.env.FERRY_SERVE_TOKEN;
-    const { startFileServer } = await import('../activities/file-server.js');
+    const { startFileServer } = await import('../lib/file-server/index.js');
     const server = await startFileServer({
       root,
       bind: o.bind,

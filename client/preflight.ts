@@ -37,7 +37,7 @@ export async function checkOriginReachable(url: string, timeoutMs = 5000): Promi
 export async function preflightDestination(uri: string): Promise<void> {
   if (uri.startsWith('file:') || process.env.FERRY_SKIP_PREFLIGHT === '1') return;
   // Loaded here, not at the top: `ferry template` and bad-input errors must not pay for the AWS SDK.
-  const { openBucket } = await import('../activities/buckets/index.js');
+  const { openBucket } = await import('../lib/buckets/index.js');
   try {
     await (await openBucket(uri)).preflight();
   } catch (err) {

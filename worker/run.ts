@@ -3,7 +3,7 @@
 import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { trace } from '../client/trace.js';
+import { trace } from '../lib/trace.js';
 import { reclaimDeadAttempts } from './reclaim.js';
 import { DEFAULT_TASK_QUEUE, createFerryWorker, installRuntime } from './index.js';
 

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { request } from 'undici';
-import { AisBucket } from '../../activities/buckets/ais.js';
+import { AisBucket } from '../../lib/buckets/ais.js';
 import { startAistore, type AistoreCluster } from '../../devserver/aistore.js';
 import { repoRoot } from '../../devserver/paths.js';
 import { freePort } from '../../devserver/process.js';

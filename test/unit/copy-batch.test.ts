@@ -14,9 +14,9 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
 
 import { copyBatch } from '../../activities/copy-batch.js';
-import { LocalBucket } from '../../activities/buckets/local.js';
-import { startFileServer } from '../../activities/file-server.js';
-import type { FileServer } from '../../activities/file-server.js';
+import { LocalBucket } from '../../lib/buckets/local.js';
+import { startFileServer } from '../../lib/file-server/index.js';
+import type { FileServer } from '../../lib/file-server/index.js';
 import { ErrorType } from '../../common/errors.js';
 import type { CopyBatchInput, CopyBatchOutput, ObjectFailure, Totals } from '../../common/schemas.js';
 

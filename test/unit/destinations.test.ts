@@ -6,17 +6,17 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorType } from '../../common/errors.js';
 import { parseTemplate } from '../../common/template.js';
-import { aisError } from '../../activities/buckets/ais.js';
-import { partPlan } from '../../activities/buckets/s3.js';
+import { aisError } from '../../lib/buckets/ais.js';
+import { partPlan } from '../../lib/buckets/s3.js';
 import {
   fromHeaderSafe,
   guardCommit,
   headerSafe,
   metaFromWire,
   metaToWire,
-} from '../../activities/buckets/wire.js';
-import { classifyError } from '../../activities/errors.js';
-import { sourceMatcher, templateIndexOf } from '../../activities/sync.js';
+} from '../../lib/buckets/wire.js';
+import { classifyError } from '../../lib/classify-error.js';
+import { sourceMatcher, templateIndexOf } from '../../activities/sync-delete.js';
 
 describe('templateIndexOf: a name is in the template iff the expansion has it, at that index', () => {
   const templates: [string, { start: number; end: number; step: number }?][] = [

@@ -15,7 +15,7 @@ import {
   httpStatusError,
   redactUrl,
   toApplicationFailure,
-} from '../../activities/errors.js';
+} from '../../lib/classify-error.js';
 
 /** An errno-style error as node:fs and node:net raise them. */
 function errno(code: string, message = `${code}: simulated`): NodeJS.ErrnoException {

@@ -14,8 +14,8 @@ import {
   parseRange,
   resolveSafePath,
   startFileServer,
-} from '../../activities/file-server.js';
-import type { FileServer, FileServerOptions } from '../../activities/file-server.js';
+} from '../../lib/file-server/index.js';
+import type { FileServer, FileServerOptions } from '../../lib/file-server/index.js';
 
 // --- fixtures ---
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { LocalBucket } from '../../activities/buckets/local.js';
-import type { ObjectMeta, PutOptions } from '../../activities/buckets/types.js';
-import { FerryError } from '../../activities/errors.js';
+import { LocalBucket } from '../../lib/buckets/local.js';
+import type { ObjectMeta, PutOptions } from '../../lib/buckets/types.js';
+import { FerryError } from '../../lib/classify-error.js';
 import { ErrorType } from '../../common/errors.js';
 
 // --- fixtures ---

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 import { SourceError, splitUrlTemplate } from '../../common/source.js';
 import { parseTemplate } from '../../common/template.js';
-import { objectUrl } from '../../activities/origin.js';
+import { objectUrl } from '../../lib/origin.js';
 import { CLIError, humanBytes, parseBytes, parseIntOption } from '../../client/format.js';
 
 describe('splitUrlTemplate', () => {

@@ -4,7 +4,7 @@
 // records which objects failed transiently, finishes the rest, then fails so Temporal retries it with
 // backoff; the retry skips everything already done. A second retry layer would multiply attempts.
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { httpStatusError } from './errors.js';
+import { httpStatusError } from './classify-error.js';
 
 let agent: Dispatcher | undefined;
 

@@ -4,7 +4,7 @@
 import { Context } from '@temporalio/activity';
 import type { FmtRange, Template } from '../common/template.js';
 import { parseTemplate } from '../common/template.js';
-import { openBucket, type Bucket } from './buckets/index.js';
+import { openBucket, type Bucket } from '../lib/buckets/index.js';
 
 /** What a job's names are: a template (with the fmt range of a `%d` form) or an explicit list. */
 export interface SourceNames {

@@ -2,7 +2,7 @@
 // object invisible until beforeCommit has passed, and the environment knobs they read.
 import { Readable } from 'node:stream';
 import { ErrorType } from '../../common/errors.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../classify-error.js';
 import type { ObjectMeta } from './types.js';
 
 /**

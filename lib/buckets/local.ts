@@ -28,7 +28,7 @@ import { dirname, join, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
-import { FerryError } from '../errors.js';
+import { FerryError } from '../classify-error.js';
 import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutBytesOptions, PutOptions } from './types.js';
 
 const STATE_DIR = '.ferry';

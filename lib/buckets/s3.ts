@@ -49,7 +49,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { ErrorType } from '../../common/errors.js';
-import { FerryError, classifyError } from '../errors.js';
+import { FerryError, classifyError } from '../classify-error.js';
 import type { Bucket, CleanupOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
 import {
   MetaKey,

@@ -30,7 +30,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { ErrorType } from '../../common/errors.js';
-import { FerryError, classifyError } from '../errors.js';
+import { FerryError, classifyError } from '../classify-error.js';
 import type { Bucket, ListPage, ObjectInfo, PutOptions } from './types.js';
 import { MetaKey, envBytes, guardedUpload, metaFromWire, metaToWire } from './wire.js';
 

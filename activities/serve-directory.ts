@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ErrorType } from '../common/errors.js';
-import { startFileServer, type FileServer } from './file-server.js';
+import { startFileServer, type FileServer } from '../lib/file-server/index.js';
 
 export interface ServeDirectoryInput {
   root: string;
