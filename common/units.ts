@@ -80,7 +80,7 @@ export function parseSize(text: string): number {
       const n = `${whole}${frac ? `.${frac}` : ''}${unit.toUpperCase()}`;
       throw bad(`is ambiguous: write ${n}iB (binary) or ${n}B (decimal)`);
     }
-    throw bad(`has an unknown unit "${unitText}": ${SIZE_HINT}`);
+    throw bad(`is not a size (unknown unit "${unitText}"): ${SIZE_HINT}`);
   }
   if (frac !== '' && mult === 1) throw bad('is a fraction of a byte: a byte count is a whole number');
   // Exact: (whole.frac × mult) rounded down, in integers.

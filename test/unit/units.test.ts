@@ -39,7 +39,7 @@ const sizes: [text: string, bytes: number][] = [
 const badSizes: [text: string, detail: RegExp][] = [
   ['', /is not a size: use e\.g\. 16MiB \(binary\) or 16MB \(decimal\)/],
   ['   ', /is not a size/],
-  ['12 parsecs', /has an unknown unit "parsecs"/],
+  ['12 parsecs', /is not a size \(unknown unit "parsecs"\)/],
   ['MiB', /is not a size/],
   ['-1', /is negative/],
   ['-5MiB', /is negative/],
