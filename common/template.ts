@@ -16,14 +16,15 @@
  *
  * Deliberate differences from AIStore (all are inputs AIStore itself treats inconsistently):
  * - A `{` that is never closed, or a `}` that closes nothing before the last brace expression, is
- *   `TEMPLATE_UNBALANCED_BRACE`. AIStore falls through to the literal/`@`/`%` forms when the text has a `{` but
+ *   `UnbalancedBrace`. AIStore falls through to the literal/`@`/`%` forms when the text has a `{` but
  *   no `}` at all (its own tests list these as errors of the bash parser). A stray `}` *after* the last brace
  *   expression stays literal text, because AIStore's tests accept `{1..02}}` as range + `}`.
- * - `""` and `"*"` (AIStore's match-all) are `TEMPLATE_EMPTY`: a copy job names its objects.
+ * - `""` and `"*"` (AIStore's match-all) are `Empty`: a copy job names its objects.
  * - Sizes are capped by {@link ParseTemplateOptions.maxNames} when parsing; AIStore caps only `Expand()`.
  *
  * Pure and deterministic: imported by workflow code.
  */
+import { InputError } from './errors.js';
 
 /** Default cap on the number of names: AIStore's `maxTemplateExpansion`. */
 export const DEFAULT_MAX_TEMPLATE_NAMES = 10_000_000;
@@ -36,26 +37,26 @@ export const MAX_FMT_WIDTH = 1024;
 
 /** Stable error codes of {@link TemplateError}; callers branch on these, not on message text. */
 export const TemplateErrorCode = {
-  Empty: 'TEMPLATE_EMPTY',
-  UnbalancedBrace: 'TEMPLATE_UNBALANCED_BRACE',
-  NestedBrace: 'TEMPLATE_NESTED_BRACE',
-  BadRange: 'TEMPLATE_BAD_RANGE',
-  BadNumber: 'TEMPLATE_BAD_NUMBER',
-  DescendingRange: 'TEMPLATE_DESCENDING_RANGE',
-  NegativeStart: 'TEMPLATE_NEGATIVE_START',
-  BadStep: 'TEMPLATE_BAD_STEP',
-  NumberOverflow: 'TEMPLATE_NUMBER_OVERFLOW',
-  DuplicateItem: 'TEMPLATE_DUPLICATE_ITEM',
-  AtNeedsDigits: 'TEMPLATE_AT_NEEDS_DIGITS',
-  BadFmt: 'TEMPLATE_BAD_FMT',
-  FmtNeedsRange: 'TEMPLATE_FMT_NEEDS_RANGE',
-  FmtRangeUnused: 'TEMPLATE_FMT_RANGE_UNUSED',
-  TooManyNames: 'TEMPLATE_TOO_MANY_NAMES',
+  Empty: 'FERRY_ERR_TEMPLATE_EMPTY',
+  UnbalancedBrace: 'FERRY_ERR_TEMPLATE_UNBALANCED_BRACE',
+  NestedBrace: 'FERRY_ERR_TEMPLATE_NESTED_BRACE',
+  BadRange: 'FERRY_ERR_TEMPLATE_BAD_RANGE',
+  BadNumber: 'FERRY_ERR_TEMPLATE_BAD_NUMBER',
+  DescendingRange: 'FERRY_ERR_TEMPLATE_DESCENDING_RANGE',
+  NegativeStart: 'FERRY_ERR_TEMPLATE_NEGATIVE_START',
+  BadStep: 'FERRY_ERR_TEMPLATE_BAD_STEP',
+  NumberOverflow: 'FERRY_ERR_TEMPLATE_NUMBER_OVERFLOW',
+  DuplicateItem: 'FERRY_ERR_TEMPLATE_DUPLICATE_ITEM',
+  AtNeedsDigits: 'FERRY_ERR_TEMPLATE_AT_NEEDS_DIGITS',
+  BadFmt: 'FERRY_ERR_TEMPLATE_BAD_FMT',
+  FmtNeedsRange: 'FERRY_ERR_TEMPLATE_FMT_NEEDS_RANGE',
+  FmtRangeUnused: 'FERRY_ERR_TEMPLATE_FMT_RANGE_UNUSED',
+  TooManyNames: 'FERRY_ERR_TEMPLATE_TOO_MANY_NAMES',
 } as const;
 export type TemplateErrorCode = (typeof TemplateErrorCode)[keyof typeof TemplateErrorCode];
 
 /** A template the user typed is wrong: says what ({@link code}, message) and where ({@link position}). */
-export class TemplateError extends Error {
+export class TemplateError extends InputError {
   override readonly name = 'TemplateError';
   /** 0-based index into {@link template} of the offending character. */
   readonly position: number;
@@ -63,12 +64,12 @@ export class TemplateError extends Error {
   readonly detail: string;
 
   constructor(
-    readonly code: TemplateErrorCode,
+    override readonly code: TemplateErrorCode,
     readonly template: string,
     position: number,
     detail: string,
   ) {
-    super(`invalid template ${JSON.stringify(template)} at position ${position}: ${detail}`);
+    super(code, `invalid template ${JSON.stringify(template)} at position ${position}: ${detail}`);
     this.position = position;
     this.detail = detail;
   }

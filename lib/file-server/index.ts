@@ -18,6 +18,7 @@ import type { Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
+import { InputError } from '../../common/errors.js';
 
 /** Options of {@link startFileServer}. */
 export interface FileServerOptions {
@@ -82,13 +83,13 @@ export const FileServerErrorCode = {
 export type FileServerErrorCode = (typeof FileServerErrorCode)[keyof typeof FileServerErrorCode];
 
 /** Raised by {@link startFileServer} for configuration mistakes; callers branch on `code`. */
-export class FileServerError extends Error {
+export class FileServerError extends InputError {
   override readonly name = 'FileServerError';
   constructor(
     message: string,
-    readonly code: FileServerErrorCode,
+    override readonly code: FileServerErrorCode,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 
