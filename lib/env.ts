@@ -302,13 +302,14 @@ export function ferryEnv(env: Env = process.env) {
 }
 export type FerryEnv = ReturnType<typeof ferryEnv>;
 
-// --- internal ---
-
-const TOOL_BIN_VARS = {
+/** The variable that names each binary devserver/ starts. */
+export const TOOL_BIN_VARS = {
   temporal: 'FERRY_TEMPORAL_BIN',
   minio: 'FERRY_MINIO_BIN',
   aisnode: 'FERRY_AISNODE_BIN',
 } as const satisfies Record<string, VarName>;
+
+// --- internal ---
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);

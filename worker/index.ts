@@ -12,6 +12,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { ferryEnv } from '../lib/env.js';
 
 export const DEFAULT_TASK_QUEUE = 'ferry';
 
@@ -46,9 +47,7 @@ let runtimeInstalled = false;
  * The SDK logs every worker state change at INFO; a CLI user wants warnings only. Must run before the first
  * NativeConnection or Worker is created (the runtime is a process-wide singleton).
  */
-export function installRuntime(
-  level: LogLevel = (process.env.FERRY_LOG_LEVEL?.toUpperCase() as LogLevel) || 'WARN',
-): void {
+export function installRuntime(level: LogLevel = ferryEnv().logLevel()): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger(level) });

@@ -51,21 +51,12 @@ import {
 import { ErrorType } from '../../common/errors.js';
 import { FerryError, classifyError } from '../classify-error.js';
 import type { Bucket, CleanupOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
-import {
-  MetaKey,
-  anySignal,
-  envBool,
-  envBytes,
-  envInt,
-  guardedUpload,
-  metaFromWire,
-  metaToWire,
-} from './wire.js';
+import { ferryEnv, type Env } from '../env.js';
+import { MetaKey, anySignal, guardedUpload, metaFromWire, metaToWire } from './wire.js';
 
 const MiB = 1024 * 1024;
-/** S3's limits: at most 10,000 parts, each at least 5 MiB except the last. */
+/** S3's limits: at most 10,000 parts, each at least 5 MiB except the last (FERRY_S3_PART_SIZE's minimum). */
 const MAX_PARTS = 10_000;
-const MIN_PART_SIZE = 5 * MiB;
 /** Incomplete uploads initiated this long before the job's start still count as the job's (clock skew). */
 const CLEANUP_SKEW_MS = 60_000;
 
@@ -82,16 +73,16 @@ export interface S3Settings {
   queueSize: number;
 }
 
-/** The S3 settings of this process's environment. Throws FerryError(InvalidInput) on a malformed knob. */
-export function s3SettingsFromEnv(): S3Settings {
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+/** The S3 settings of an environment (this process's by default). Throws ConfigError on a malformed knob. */
+export function s3SettingsFromEnv(env: Env = process.env): S3Settings {
+  const e = ferryEnv(env);
   return {
-    endpoint,
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-    forcePathStyle: envBool('FERRY_S3_FORCE_PATH_STYLE') ?? endpoint !== undefined,
-    multipartThreshold: envBytes('FERRY_S3_MULTIPART_THRESHOLD', 64 * MiB, 0),
-    partSize: envBytes('FERRY_S3_PART_SIZE', 16 * MiB, MIN_PART_SIZE),
-    queueSize: envInt('FERRY_S3_QUEUE_SIZE', 4, 1, 64),
+    endpoint: e.s3Endpoint(),
+    region: e.awsRegion(),
+    forcePathStyle: e.s3ForcePathStyle(),
+    multipartThreshold: e.s3MultipartThreshold(),
+    partSize: e.s3PartSize(),
+    queueSize: e.s3QueueSize(),
   };
 }
 
