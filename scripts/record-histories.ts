@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { repoRoot } from '../devserver/paths.js';
@@ -22,28 +22,40 @@ import { CORPUS_DIR, MANIFEST, readManifest, type CorpusEntry } from '../test/re
 import { historyToJSON } from '../test/replay/history-json.js';
 import { Ctx, SUGGEST_CAN_AT_EVENTS, fetchRun, scenarios } from '../test/replay/scenarios.js';
 
+/** Bad arguments or a refused overwrite: the message alone, exit 2. */
+class UsageError extends Error {}
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      out: { type: 'string' },
-      only: { type: 'string' },
-      suffix: { type: 'string' },
-      overwrite: { type: 'boolean', default: false },
-    },
-  });
+  const { values } = usage(() =>
+    parseArgs({
+      options: {
+        out: { type: 'string' },
+        only: { type: 'string' },
+        suffix: { type: 'string' },
+        overwrite: { type: 'boolean', default: false },
+      },
+    }),
+  );
   const out = values.out ? resolve(values.out) : CORPUS_DIR;
   const only = values.only?.split(',').map((s) => s.trim());
   const unknown = only?.filter((n) => !scenarios.some((s) => s.name === n)) ?? [];
   if (unknown.length)
-    throw new Error(
+    throw new UsageError(
       `unknown scenario(s) ${unknown.join(', ')}; known: ${scenarios.map((s) => s.name).join(', ')}`,
     );
   const chosen = scenarios.filter((s) => !only || only.includes(s.name));
   const fileOf = (base: string) => `${base}${values.suffix ? `-${values.suffix}` : ''}.json`;
   const clash = chosen.flatMap((s) => s.files.map(fileOf)).filter((f) => existsSync(join(out, f)));
   if (clash.length && !values.overwrite)
-    throw new Error(
-      `${clash.join(', ')} exist in ${out}. Old histories stay until the patch they need is removed ` +
+    throw new UsageError(
+      `already in ${out}: ${clash.join(', ')}. Old histories stay until the patch they need is removed ` +
         '(CONTRIBUTING.md): record next to them with --suffix, or replace them with --overwrite.',
     );
 
@@ -112,9 +124,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(
-    `wrote ${count} histories, ${MANIFEST} and README.md to ${relative(process.cwd(), out) || '.'}`,
-  );
+  console.log(`wrote ${count} histories, ${MANIFEST} and README.md to ${out}`);
 }
 
 /** Merge `entries` into the manifest of `out` (same file: replaced) and regenerate its README. */
@@ -188,7 +198,7 @@ ${steps.join('\n')}
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(err);
-    process.exit(1);
+    console.error(err instanceof UsageError ? `record-histories: ${err.message}` : err);
+    process.exit(err instanceof UsageError ? 2 : 1);
   },
 );
