@@ -114,14 +114,17 @@ interface SyncCheckpoint extends SyncDeleteOutput {
  * The activity: delete what is not a source name, page by page. Heartbeats after each page (counts + the next
  * page's token), so a retry resumes from the page it was on; deletes are idempotent.
  */
-export async function syncDelete(input: SyncDeleteInput): Promise<SyncDeleteOutput> {
+export async function syncDelete(
+  input: SyncDeleteInput,
+  open: (uri: string) => Promise<Bucket> = openBucket,
+): Promise<SyncDeleteOutput> {
   const ctx = Context.current();
   const prev = ctx.info.heartbeatDetails as SyncCheckpoint | undefined;
   const out: SyncDeleteOutput = {
     deleted: prev?.deleted ?? 0,
     sample: [...(prev?.sample ?? [])],
   };
-  const bucket = await openBucket(input.destination);
+  const bucket = await open(input.destination);
   const isName = sourceMatcher(input.source);
   let token = prev?.token;
   do {

@@ -1,5 +1,5 @@
 // Builds ferry workers. One process may run several: the shared copy queue and the data host's own queue.
-import { readdirSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,6 +12,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createOrigin } from '../lib/origin.js';
 
 export const DEFAULT_TASK_QUEUE = 'ferry';
 
@@ -61,7 +62,7 @@ export async function createFerryWorker(opts: FerryWorkerOptions): Promise<Worke
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(opts),
+    activities: createActivities({ ...depsFromEnv(), ...opts }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 16,
     // Flush activity heartbeats at least every second: a retried copyBatch redoes at most ~1 s of work
     // after a crash, and a job stop reaches running batches within a second.
@@ -81,6 +82,34 @@ export const quietBundlerLogger = {
 };
 
 // --- internal ---
+
+/**
+ * The activities' dependencies that come from the environment. Read here, where the worker is composed, never
+ * inside activities. TODO(env): lib/env.ts will own the parsing of these FERRY_* variables.
+ */
+function depsFromEnv(): ActivityDeps {
+  const env = process.env;
+  const ms = (name: string): number | undefined => {
+    const v = Number(env[name]);
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const headersTimeoutMs = ms('FERRY_HTTP_HEADERS_TIMEOUT_MS');
+  const bodyTimeoutMs = ms('FERRY_HTTP_BODY_TIMEOUT_MS');
+  const connectTimeoutMs = ms('FERRY_HTTP_CONNECT_TIMEOUT_MS');
+  const every = env.FERRY_CHECKPOINT_EVERY_MS;
+  const journal = env.FERRY_PUT_JOURNAL;
+  return {
+    origin: createOrigin({
+      ...(headersTimeoutMs !== undefined ? { headersTimeoutMs } : {}),
+      ...(bodyTimeoutMs !== undefined ? { bodyTimeoutMs } : {}),
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    }),
+    ...(every !== undefined && /^\d+$/.test(every) ? { checkpointEveryMs: Number(every) } : {}),
+    // Test instrumentation: one line per committed object, so crash tests can count objects written twice
+    // across worker processes. Off unless the variable is set.
+    ...(journal ? { putJournal: (name: string) => appendFileSync(journal, `${name}\n`) } : {}),
+  };
+}
 
 /** Workflow code (and the pure modules it imports) compiled after the bundle was made means a stale bundle. */
 function prebuiltIsFresh(): boolean {

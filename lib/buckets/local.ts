@@ -12,7 +12,6 @@
 // Measured with `npm run bench` (2 vCPU): 50,000 × 4 KiB 1,036 → 1,865 objects/s, 10,000 × 64 KiB 845 → 1,042.
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  appendFileSync,
   closeSync,
   createReadStream,
   createWriteStream,
@@ -119,9 +118,6 @@ export class LocalBucket implements Bucket {
       // Sidecar first, data rename last: the rename is the commit point.
       await writeFile(scPath, JSON.stringify(sidecar));
       await rename(tmp, final);
-      // Test instrumentation: one line per committed write, so crash tests can count objects written twice
-      // across worker processes. Off unless the variable is set.
-      if (process.env.FERRY_PUT_JOURNAL) appendFileSync(process.env.FERRY_PUT_JOURNAL, `${name}\n`);
       return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, sha256 } };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -190,7 +186,6 @@ export class LocalBucket implements Bucket {
       throw err;
     }
     if (performance.now() - t0 > SLOW_SYNC_COMMIT_MS) this.asyncUntil = Date.now() + SYNC_BACKOFF_MS;
-    if (process.env.FERRY_PUT_JOURNAL) appendFileSync(process.env.FERRY_PUT_JOURNAL, `${name}\n`);
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
 
