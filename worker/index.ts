@@ -12,6 +12,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { ferryEnv } from '../lib/env.js';
 import { createOrigin } from '../lib/origin.js';
 
 export const DEFAULT_TASK_QUEUE = 'ferry';
@@ -83,30 +84,19 @@ export const quietBundlerLogger = {
 
 // --- internal ---
 
-/**
- * The activities' dependencies that come from the environment. Read here, where the worker is composed, never
- * inside activities. TODO(env): lib/env.ts will own the parsing of these FERRY_* variables.
- */
+/** The activities' dependencies that come from the environment: read here, where the worker is composed. */
 function depsFromEnv(): ActivityDeps {
-  const env = process.env;
-  const ms = (name: string): number | undefined => {
-    const v = Number(env[name]);
-    return Number.isFinite(v) && v > 0 ? v : undefined;
-  };
-  const headersTimeoutMs = ms('FERRY_HTTP_HEADERS_TIMEOUT_MS');
-  const bodyTimeoutMs = ms('FERRY_HTTP_BODY_TIMEOUT_MS');
-  const connectTimeoutMs = ms('FERRY_HTTP_CONNECT_TIMEOUT_MS');
-  const every = env.FERRY_CHECKPOINT_EVERY_MS;
-  const journal = env.FERRY_PUT_JOURNAL;
+  const env = ferryEnv();
+  const journal = env.putJournal();
   return {
     origin: createOrigin({
-      ...(headersTimeoutMs !== undefined ? { headersTimeoutMs } : {}),
-      ...(bodyTimeoutMs !== undefined ? { bodyTimeoutMs } : {}),
-      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+      headersTimeoutMs: env.httpHeadersTimeoutMs(),
+      bodyTimeoutMs: env.httpBodyTimeoutMs(),
+      connectTimeoutMs: env.httpConnectTimeoutMs(),
     }),
-    ...(every !== undefined && /^\d+$/.test(every) ? { checkpointEveryMs: Number(every) } : {}),
+    checkpointEveryMs: env.checkpointEveryMs(),
     // Test instrumentation: one line per committed object, so crash tests can count objects written twice
-    // across worker processes. Off unless the variable is set.
+    // across worker processes. Off unless FERRY_PUT_JOURNAL is set.
     ...(journal ? { putJournal: (name: string) => appendFileSync(journal, `${name}\n`) } : {}),
   };
 }

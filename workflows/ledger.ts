@@ -66,8 +66,7 @@ export class Ledger {
     const n = batch.indexes?.length ?? batch.end - batch.start;
     this.totals.failed += n;
     const message = (app ?? (cause as Error | undefined))?.message ?? String(err);
-    // TODO(errors): ErrorType.BatchFailed once the error vocabulary has it (same string).
-    const type = app?.type ?? 'BatchFailed';
+    const type = app?.type ?? ErrorType.BatchFailed;
     if (batch.indexes)
       for (const i of indexes) this.record({ index: i, name: `#${i}`, type, message, retryable: true });
     else {

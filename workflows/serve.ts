@@ -12,6 +12,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { FerryActivities } from '../activities/index.js';
+import { ErrorType } from '../common/errors.js';
 import { serveActivityOptions } from './activity-options.js';
 import type { JobStatus } from './progress.js';
 
@@ -58,8 +59,7 @@ export async function startServing(
     // Surface the root cause (e.g. ServeRootDenied) as this job's failure, typed and non-retryable.
     const root = rootCause(serveFailure);
     throw ApplicationFailure.create({
-      // TODO(errors): ErrorType.ServeFailed once the error vocabulary has it (same string).
-      type: root instanceof ApplicationFailure && root.type ? root.type : 'ServeFailed',
+      type: root instanceof ApplicationFailure && root.type ? root.type : ErrorType.ServeFailed,
       message: `step 1 (serve ${dir.root}) failed: ${root instanceof Error ? root.message : String(root)}`,
       nonRetryable: true,
     });
