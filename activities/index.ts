@@ -10,7 +10,8 @@ import { toApplicationFailure } from '../lib/classify-error.js';
 import { createOrigin, type Origin } from '../lib/origin.js';
 import { CHECKPOINT_EVERY_MS, makeCopyBatch } from './copy-batch.js';
 import { makeServeDirectory } from './serve-directory.js';
-import { sourceMatcher, syncDelete, type SourceNames, type SyncDeleteInput } from './sync-delete.js';
+import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
+import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
 
 export interface ActivityDeps {
   /** Root directory this worker may serve (`ferry worker --serve-root`); undefined = none. */
