@@ -27,7 +27,8 @@ const HEARTBEAT_EVERY_MS = 1000;
  * after every object: each heartbeat() is encoded and crosses into the SDK's core, a cost paid thousands of
  * times a second on small objects. The worker flushes the latest checkpoint to the server once a second
  * anyway (worker/index.ts), so a retry after a crash redoes at most ~1.25 s of work, and an object committed
- * in that window is recognised by its metadata, not copied again.
+ * in that window is recognised by its metadata, not copied again. The worker passes FERRY_CHECKPOINT_EVERY_MS
+ * (lib/env.ts, same default) as `checkpointEveryMs`.
  */
 export const CHECKPOINT_EVERY_MS = 250;
 

@@ -12,10 +12,11 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { ferryEnv } from '../lib/env.js';
+import { ENV_VARS, ferryEnv } from '../lib/env.js';
 import { createOrigin } from '../lib/origin.js';
 
-export const DEFAULT_TASK_QUEUE = 'ferry';
+/** The copy queue when neither --task-queue nor FERRY_TASK_QUEUE says otherwise (lib/env.ts's default). */
+export const DEFAULT_TASK_QUEUE = ENV_VARS.FERRY_TASK_QUEUE.default;
 
 /** The compiled workflow entry (dist/workflows/index.js). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
@@ -48,9 +49,7 @@ let runtimeInstalled = false;
  * The SDK logs every worker state change at INFO; a CLI user wants warnings only. Must run before the first
  * NativeConnection or Worker is created (the runtime is a process-wide singleton).
  */
-export function installRuntime(
-  level: LogLevel = (process.env.FERRY_LOG_LEVEL?.toUpperCase() as LogLevel) || 'WARN',
-): void {
+export function installRuntime(level: LogLevel = ferryEnv().logLevel()): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger(level) });
