@@ -7,10 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDir, rmrf } from '../helpers/exec.js';
+import { liveGroupMembers, processesWithEnv } from '../helpers/procs.js';
 
 test('SIGKILL of a test process takes its ferry worker, serve and one-shot commands with it', async (t) => {
   const dir = tempDir('orphans');
@@ -51,7 +52,7 @@ test('SIGKILL of a test process takes its ferry worker, serve and one-shot comma
 
   parent.kill('SIGKILL');
   // The watchdogs send SIGTERM at once and SIGKILL 3 s later; the bound is for a loaded machine.
-  const left = () => [...ferrys(), ...before.flatMap(groupMembers)];
+  const left = () => [...ferrys(), ...before.flatMap(liveGroupMembers)];
   await until(
     () => left().length === 0,
     60_000,
@@ -60,39 +61,6 @@ test('SIGKILL of a test process takes its ferry worker, serve and one-shot comma
 });
 
 // --- internal ---
-
-/** Pids of live processes whose environment holds `entry` (Linux /proc). */
-function processesWithEnv(entry: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const env = readFileSync(`/proc/${name}/environ`, 'latin1').split('\0');
-      // A zombie has an empty environ: it is dead, only not reaped yet.
-      if (env.includes(entry)) out.push(Number(name));
-    } catch {
-      // exited meanwhile, or not ours to read
-    }
-  }
-  return out;
-}
-
-/** Live (not zombie: init reaps those when it gets to it) members of process group `pgid`. */
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // Fields after the parenthesised command: state ppid pgrp ...
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(pgrp) === pgid && state !== 'Z') out.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
 
 async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
