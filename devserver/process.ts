@@ -73,31 +73,19 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnGroupOptions 
   live.add(pid);
   hookExit();
 
-  let watchdog: ChildProcess | undefined;
-  if (opts.watchdog !== false) {
-    // `kill -SIG -PGID`, not `kill -SIG -- -PGID`: dash (Debian's sh) rejects `--` ("Illegal number: -"),
-    // which would leave the watchdog doing nothing at all.
-    watchdog = spawn(
-      'sh',
-      ['-c', `cat >/dev/null; kill -TERM -${pid} 2>/dev/null; sleep 3; kill -KILL -${pid} 2>/dev/null`],
-      { detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
-    );
-    watchdog.unref();
-    // The pipe must not keep our event loop alive either.
-    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  }
+  const watchdog = opts.watchdog !== false ? watchGroup(pid) : undefined;
 
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
       live.delete(pid);
       // The leader is gone; make sure no child of it survives, then retire the watchdog quietly.
       killGroup(pid, 'SIGKILL');
-      if (watchdog?.pid) killGroup(watchdog.pid, 'SIGKILL');
+      watchdog?.retire();
       resolve(code ?? signal ?? 'unknown');
     });
     child.once('error', (err) => {
       live.delete(pid);
-      if (watchdog?.pid) killGroup(watchdog.pid, 'SIGKILL');
+      watchdog?.retire();
       resolve(err.message);
     });
   });
@@ -118,7 +106,38 @@ export function spawnGroup(cmd: string, args: string[], opts: SpawnGroupOptions 
     },
     release() {
       live.delete(pid);
-      if (watchdog?.pid) killGroup(watchdog.pid, 'SIGKILL');
+      watchdog?.retire();
+    },
+  };
+}
+
+/** A watchdog on one process group; see {@link watchGroup}. */
+export interface GroupWatchdog {
+  /** The watchdog is no longer needed (the group exited, or is released): stop it quietly. */
+  retire(): void;
+}
+
+/**
+ * Kill process group `pgid` when this process dies, even by SIGKILL (when no exit hook runs): a shell reads a
+ * pipe from us; the kernel closes it when we die, the shell sees EOF and sends SIGTERM, then SIGKILL 3 s later.
+ * The shell has a process group of its own, so whatever kills our group spares it.
+ */
+export function watchGroup(pgid: number): GroupWatchdog {
+  // `kill -SIG -PGID`, not `kill -SIG -- -PGID`: dash (Debian's sh) rejects `--` ("Illegal number: -"),
+  // which would leave the watchdog doing nothing at all.
+  const watchdog = spawn(
+    'sh',
+    ['-c', `cat >/dev/null; kill -TERM -${pgid} 2>/dev/null; sleep 3; kill -KILL -${pgid} 2>/dev/null`],
+    { detached: true, stdio: ['pipe', 'ignore', 'ignore'] },
+  );
+  watchdog.unref();
+  // The pipe must not keep our event loop alive either.
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  // A watchdog that could not start must not crash its owner (the 'error' event would be unhandled).
+  watchdog.once('error', () => undefined);
+  return {
+    retire() {
+      if (watchdog.pid) killGroup(watchdog.pid, 'SIGKILL');
     },
   };
 }

@@ -15,6 +15,7 @@ import type { TestContext } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import type { Progress } from '../../common/schemas.js';
 import { repoRoot } from '../../devserver/paths.js';
+import { watchGroup } from '../../devserver/process.js';
 import { progressQuery } from '../../workflows/index.js';
 import { testAddress } from './temporal.js';
 
@@ -137,6 +138,8 @@ export function runFerry(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    // Its own process group survives this process's death: the watchdog kills it then (see spawnFerry).
+    const watchdog = child.pid === undefined ? undefined : watchGroup(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -148,10 +151,12 @@ export function runFerry(
     }, timeoutMs);
     child.once('error', (err) => {
       clearTimeout(timer);
+      watchdog?.retire();
       reject(err);
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      watchdog?.retire();
       resolve({ code: code ?? (signal ? -1 : 0), stdout, stderr });
     });
   });
@@ -166,6 +171,10 @@ export function spawnFerry(name: string, args: string[], env: NodeJS.ProcessEnv)
   });
   if (child.pid === undefined) throw new Error(`ferry ${name}: spawn failed`);
   const pid = child.pid;
+  // A process group of its own lets a test kill -9 the process with all its children, but also outlives
+  // this test process: were the runner killed, no t.after would run. The watchdog (the same one the dev
+  // server has) kills the group when this process dies, however it dies.
+  const watchdog = watchGroup(pid);
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
@@ -182,6 +191,9 @@ export function spawnFerry(name: string, args: string[], env: NodeJS.ProcessEnv)
   const exited = new Promise<number>((resolve) => {
     child.once('close', (code, signal) => {
       alive = false;
+      // Children it left in its group go too (the test's kill may have hit only the leader).
+      killGroup(child, 'SIGKILL');
+      watchdog.retire();
       notify();
       resolve(code ?? (signal ? -1 : 0));
     });

@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { watchGroup } from '../../devserver/process.js';
 import { testAddress } from './temporal.js';
 
 export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'client', 'main.js');
@@ -103,7 +104,10 @@ export async function serveAndWork(
     detached: true,
   });
   const worker = spawn(process.execPath, [CLI, 'worker'], { env, stdio: 'ignore', detached: true });
+  // Their own process groups outlive this process: watchdogs kill them if it dies before t.after runs.
+  const watchdogs = [origin, worker].map((p) => watchGroup(p.pid!));
   t.after(() => {
+    watchdogs.forEach((w) => w.retire());
     for (const p of [origin, worker]) {
       try {
         process.kill(-p.pid!, 'SIGKILL');

@@ -258,9 +258,14 @@ describe('AIStore', () => {
     });
     await bucket.ensure();
     const data = Buffer.alloc(16 * 1024 * 1024, 7);
+    // The body advances in lockstep with the reader below: chunk k is sent only once the reader has seen the
+    // object absent k times (for the first chunks), so "absent while streaming" is observed by construction,
+    // however slowly HEADs return on a loaded machine.
+    let absent = 0;
+    let looking = true;
     const slow = async function* () {
-      for (let i = 0; i < data.length; i += 512 * 1024) {
-        await sleep(40);
+      for (let i = 0, k = 0; i < data.length; i += 512 * 1024, k++) {
+        while (looking && k <= 12 && absent < k) await sleep(5);
         yield data.subarray(i, i + 512 * 1024);
       }
     };
@@ -276,11 +281,13 @@ describe('AIStore', () => {
       const h = await restHead('atomic', 'slow.bin');
       if (h.statusCode === 200) {
         seen.push(Number(h.headers['content-length']));
+        looking = false;
         break;
       }
       assert.equal(h.statusCode, 404, 'absent while the PUT streams');
       seen.push(0);
-      await sleep(50);
+      absent++;
+      await sleep(20);
     }
     await put;
     assert.ok(seen.filter((x) => x === 0).length >= 10, `HEAD saw it absent while streaming: ${seen.length}`);
@@ -323,8 +330,9 @@ describe('AIStore', () => {
     );
     assert.equal(start.code, 0, start.stderr + start.stdout);
     const jobId = start.stdout.split('\n')[0]!.trim();
-    // Wait until the bucket exists (prepareBucket ran) and the PUT has been streaming a while.
-    for (let i = 0; i < 100; i++) {
+    // Wait until the bucket exists (prepareBucket ran) and the PUT has been streaming a while (a slow machine
+    // only makes the kill land earlier in the PUT, or before it: the checks hold either way).
+    for (let i = 0; i < 1200; i++) {
       const r = await request(`${ais.endpoint}/v1/buckets/kill`, { method: 'HEAD' });
       await r.body.dump();
       if (r.statusCode === 200) break;

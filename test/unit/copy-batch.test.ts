@@ -498,7 +498,7 @@ describe('copyBatch', () => {
       batchInput({ baseUrl: o.url, names, end: names.length, destination: d.root, concurrency: 2 }),
     );
     // Wait until both lanes are streaming into temp files.
-    const until = Date.now() + 5000;
+    const until = Date.now() + 60_000;
     while ((await filesUnder(path.join(d.root, '.ferry', 'tmp'))).length < 2) {
       if (Date.now() > until) assert.fail('copy never started');
       await sleep(10);
@@ -510,7 +510,8 @@ describe('copyBatch', () => {
       (e: unknown) => e,
     );
     const ms = Date.now() - t0;
-    assert.ok(ms < 1000, `took ${ms} ms to stop`);
+    // Prompt, not drained: the trickling bodies would take minutes to end. Loose enough for a loaded machine.
+    assert.ok(ms < 10_000, `took ${ms} ms to stop`);
     // The SDK's own cancellation error, so the worker reports a cancellation (not a failure) to the server.
     assert.ok(err instanceof CancelledFailure, `threw ${String(err)}`);
     assert.equal(o.requests(), 2, 'no object was started after the cancel');

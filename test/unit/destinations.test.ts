@@ -8,13 +8,7 @@ import { ErrorType } from '../../common/errors.js';
 import { parseTemplate } from '../../common/template.js';
 import { aisError } from '../../lib/buckets/ais.js';
 import { partPlan } from '../../lib/buckets/s3.js';
-import {
-  fromHeaderSafe,
-  guardCommit,
-  headerSafe,
-  metaFromWire,
-  metaToWire,
-} from '../../lib/buckets/wire.js';
+import { fromHeaderSafe, guardCommit, headerSafe, metaFromWire, metaToWire } from '../../lib/buckets/wire.js';
 import { classifyError } from '../../lib/classify-error.js';
 import { sourceMatcher, templateIndexOf } from '../../activities/sync-delete.js';
 
@@ -131,7 +125,7 @@ describe('guardCommit', () => {
     g.on('end', () => (ended = true));
     g.on('error', () => (errored = true));
     g.resume();
-    await sleep(50);
+    await until(() => errs.length > 0);
     assert.equal(errs.length, 1);
     assert.match(String(errs[0]), /short body/);
     assert.equal(ended, false);
@@ -149,7 +143,7 @@ describe('guardCommit', () => {
     g.resume();
     src.push(Buffer.from('x'));
     src.destroy(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }));
-    await sleep(20);
+    await until(() => errs.length > 0);
     assert.equal((errs[0] as { code?: string }).code, 'UND_ERR_SOCKET');
     const src2 = new Readable({ read() {} });
     guardCommit(
@@ -222,3 +216,12 @@ describe('destination errors', () => {
     assert.equal(classifyError(s3('Forbidden', 403, 'UnknownError')).message, 'Forbidden: HTTP 403');
   });
 });
+
+/** Poll until `cond` holds (an event has been seen), with a bound for a loaded machine. */
+async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`condition not met in ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}

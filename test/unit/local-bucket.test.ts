@@ -608,7 +608,8 @@ describe('LocalBucket.delete', () => {
 
 // --- internal ---
 
-async function waitFor(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+/** Poll until `cond` holds; the bound is for a loaded machine, not a pace. */
+async function waitFor(cond: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > until) assert.fail('condition not met in time');

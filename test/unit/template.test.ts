@@ -434,7 +434,8 @@ void describe('Template: index access and lazy iteration', () => {
       if (it3.length === 3) break;
     }
     assert.deepEqual(it3, ['shard-0000000.tar', 'shard-0000001.tar', 'shard-0000002.tar']);
-    assert.ok(performance.now() - started < 250, 'should not expand');
+    // Expanding ten million names would take seconds; 1 s leaves room for a loaded machine.
+    assert.ok(performance.now() - started < 1000, 'should not expand');
   });
 
   void it('indexes a 10^12-name template (with a raised cap) by mixed radix', () => {
