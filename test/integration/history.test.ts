@@ -17,15 +17,9 @@ import { migrationWorkflow } from '../../workflows/index.js';
 import { FerryHarness, makeDataset } from '../helpers/cli.js';
 
 const OBJECTS = 5000;
-/**
- * The threshold the test asks for. Until the option exists in the schema (zod strips unknown keys, so an
- * older workflow ignores it), the production threshold applies and smaller batches make enough events to
- * cross it.
- */
-const LOWERED = 'continueAsNewAtEvents' in JobOptionsSchema.shape;
-const THRESHOLD = LOWERED ? 300 : 4000;
-/** Small batches: many activities (~4.6 events each), so that the history budget is what is tested. */
-const BATCH = LOWERED ? 10 : 4;
+/** The lowered threshold (the schema bounds it to 200..4000) and small batches: many activities per run. */
+const THRESHOLD = 300;
+const BATCH = 10;
 /**
  * Per-run budget: the threshold plus what the run adds after it stops dispatching (it drains the in-flight
  * window — about six events per batch — then continues as new). Temporal's hard limit is 51,200 events.
@@ -47,8 +41,7 @@ test(
     const t0 = Date.now();
     const client = await h.temporal();
     const jobId = `dnl-history-${h.taskQueue.slice(-12)}`;
-    // Built untyped and cast: the option is not in every version of JobOptions (see LOWERED).
-    const options: Record<string, unknown> = { batchSize: BATCH, continueAsNewAtEvents: THRESHOLD };
+    const options = JobOptionsSchema.parse({ batchSize: BATCH, continueAsNewAtEvents: THRESHOLD });
     const input = {
       source: {
         kind: 'template',
@@ -57,7 +50,7 @@ test(
       },
       destination: bucket,
       options,
-    } as unknown as MigrationInput;
+    } satisfies MigrationInput;
     const handle = await client.workflow.start(migrationWorkflow, {
       workflowId: jobId,
       taskQueue: h.taskQueue,
@@ -89,7 +82,7 @@ test(
     const lengths = runs.map((w) => w.historyLength);
     const largest = Math.max(...lengths);
     console.log(
-      `# history: threshold ${THRESHOLD}${LOWERED ? ' (lowered)' : ' (production: option not in the schema yet)'}, ` +
+      `# history: threshold ${THRESHOLD} (lowered), ` +
         `runs ${runs.length}, largest ${largest} events, duration ${seconds.toFixed(1)} s ` +
         `(per run: ${lengths.join(', ')}; report: runs ${report.runs}, maxHistoryEvents ${report.maxHistoryEvents})`,
     );
