@@ -1,15 +1,9 @@
 // Output helpers shaped like the ais CLI: human sizes (KiB/MiB), aligned tables, durations.
 
-/** A user-facing error: printed without a stack, with exit code `code` (2 = bad input). */
-export class CLIError extends Error {
-  override readonly name = 'CLIError';
-  constructor(
-    message: string,
-    readonly code = 2,
-  ) {
-    super(message);
-  }
-}
+import { CLIError } from './errors.js';
+
+// Re-exported: parse errors below are CLIErrors, and callers that only format need not import errors.ts.
+export { CLIError };
 
 export function humanBytes(n: number): string {
   if (!Number.isFinite(n)) return '-';

@@ -6,7 +6,7 @@
 // embedded background worker (started from this shell). When workers run elsewhere with access this shell
 // lacks, FERRY_SKIP_PREFLIGHT=1 skips them.
 import { connect } from 'node:net';
-import { CLIError } from './format.js';
+import { CLIError } from './errors.js';
 
 /** Resolve when `url`'s host accepts a TCP connection; throw CLIError naming the origin otherwise. */
 export async function checkOriginReachable(url: string, timeoutMs = 5000): Promise<void> {

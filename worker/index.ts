@@ -12,8 +12,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-
-export const DEFAULT_TASK_QUEUE = 'ferry';
+import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
 
 /** The compiled workflow entry (dist/workflows/index.js). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
