@@ -39,6 +39,21 @@ export function grpcCode(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The messages of an error and its causes (a ServiceError's gRPC details included), for matching. */
+export function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (
+    let e = err as { message?: unknown; details?: unknown; cause?: unknown } | undefined, i = 0;
+    e && i < 4;
+    i++
+  ) {
+    if (typeof e.message === 'string') parts.push(e.message);
+    if (typeof e.details === 'string') parts.push(e.details);
+    e = e.cause as typeof e;
+  }
+  return parts.join(' | ');
+}
+
 /** Print `err` as one line and return its exit code. */
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;

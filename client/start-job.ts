@@ -15,7 +15,7 @@ import { trace } from '../lib/trace.js';
 import type { migrationWorkflow } from '../workflows/index.js';
 import { startWorkers, type RunningWorkers } from '../worker/run.js';
 import { buildId, connect, embeddedWorkerAlive, workerPidPath } from './connection.js';
-import { CLIError, EXIT, GrpcStatus, grpcCode } from './errors.js';
+import { CLIError, EXIT, GrpcStatus, errorText, grpcCode } from './errors.js';
 import { humanBytes, table } from './format.js';
 import { taskQueueOf } from './job-options.js';
 import { noWorkerLine, workerPolls } from './job-state.js';
@@ -117,9 +117,11 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
         ],
       })
       .catch((err: unknown) => {
-        const code = grpcCode(err);
-        const msg = err instanceof Error ? err.message : String(err);
-        if (code === GrpcStatus.RESOURCE_EXHAUSTED || /size exceeds limit|larger than max/i.test(msg))
+        // gRPC's message limit, or the server's blob size limit ("Blob data size exceeds limit.").
+        if (
+          grpcCode(err) === GrpcStatus.RESOURCE_EXHAUSTED ||
+          /size exceeds limit|larger than max/i.test(errorText(err))
+        )
           throw tooLarge(parsed, inputBytes);
         throw err;
       });
