@@ -13,6 +13,7 @@
  *
  * Pure and deterministic: imported by workflow code.
  */
+import { InputError } from './errors.js';
 import { validateObjectName } from './names.js';
 
 export type BucketProvider = 'file' | 's3' | 'ais';
@@ -38,34 +39,34 @@ export const MAX_AIS_BUCKET_NAME_LENGTH = 255;
 
 /** Stable error codes of {@link BucketUriError}. */
 export const BucketUriErrorCode = {
-  Empty: 'BUCKET_URI_EMPTY',
-  RelativePath: 'BUCKET_URI_RELATIVE_PATH',
-  UnsupportedScheme: 'BUCKET_URI_UNSUPPORTED_SCHEME',
-  Malformed: 'BUCKET_URI_MALFORMED',
-  Credentials: 'BUCKET_URI_CREDENTIALS',
-  Query: 'BUCKET_URI_QUERY',
-  Fragment: 'BUCKET_URI_FRAGMENT',
-  FileHost: 'BUCKET_URI_FILE_HOST',
-  BadPath: 'BUCKET_URI_BAD_PATH',
-  BadBucketName: 'BUCKET_URI_BAD_BUCKET_NAME',
-  BadPrefix: 'BUCKET_URI_BAD_PREFIX',
-  NamespaceUnsupported: 'BUCKET_URI_NAMESPACE_UNSUPPORTED',
+  Empty: 'FERRY_ERR_BUCKET_URI_EMPTY',
+  RelativePath: 'FERRY_ERR_BUCKET_URI_RELATIVE_PATH',
+  UnsupportedScheme: 'FERRY_ERR_BUCKET_URI_UNSUPPORTED_SCHEME',
+  Malformed: 'FERRY_ERR_BUCKET_URI_MALFORMED',
+  Credentials: 'FERRY_ERR_BUCKET_URI_CREDENTIALS',
+  Query: 'FERRY_ERR_BUCKET_URI_QUERY',
+  Fragment: 'FERRY_ERR_BUCKET_URI_FRAGMENT',
+  FileHost: 'FERRY_ERR_BUCKET_URI_FILE_HOST',
+  BadPath: 'FERRY_ERR_BUCKET_URI_BAD_PATH',
+  BadBucketName: 'FERRY_ERR_BUCKET_URI_BAD_BUCKET_NAME',
+  BadPrefix: 'FERRY_ERR_BUCKET_URI_BAD_PREFIX',
+  NamespaceUnsupported: 'FERRY_ERR_BUCKET_URI_NAMESPACE_UNSUPPORTED',
 } as const;
 export type BucketUriErrorCode = (typeof BucketUriErrorCode)[keyof typeof BucketUriErrorCode];
 
 /** A destination the user typed is wrong. The message names the URI (with any credentials redacted). */
-export class BucketUriError extends Error {
+export class BucketUriError extends InputError {
   override readonly name = 'BucketUriError';
   /** What is wrong, without the "invalid bucket URI ..." preamble. */
   readonly detail: string;
 
   constructor(
-    readonly code: BucketUriErrorCode,
+    override readonly code: BucketUriErrorCode,
     /** The URI as given, except that credentials are replaced by `***`. */
     readonly input: string,
     detail: string,
   ) {
-    super(`invalid bucket URI ${JSON.stringify(input)}: ${detail}`);
+    super(code, `invalid bucket URI ${JSON.stringify(input)}: ${detail}`);
     this.detail = detail;
   }
 }

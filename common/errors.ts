@@ -35,6 +35,16 @@ export const ErrorType = {
   BatchIncomplete: 'BatchIncomplete',
   /** An attempt whose worker on this host is gone, handed back by a starting worker (worker/reclaim.ts). */
   WorkerLost: 'WorkerLost',
+  /**
+   * Step 1 of a directory migration (the serve child workflow) failed without a typed cause of its own. Never
+   * retried: the job fails at once and `job resume` starts step 1 again.
+   */
+  ServeFailed: 'ServeFailed',
+  /**
+   * A whole copy batch failed without a readable checkpoint (e.g. its retries ran out on an untyped error); its
+   * objects are reported failed and retryable, so `job resume` copies them again.
+   */
+  BatchFailed: 'BatchFailed',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -50,8 +60,38 @@ export const NON_RETRYABLE_TYPES: readonly ErrorType[] = [
   ErrorType.DestinationNotFound,
   ErrorType.DestinationRejected,
   ErrorType.ServeRootDenied,
+  ErrorType.ServeFailed,
 ];
 
 export function isRetryableType(type: string): boolean {
   return !(NON_RETRYABLE_TYPES as readonly string[]).includes(type);
 }
+
+/**
+ * The base of every error that says the user's input is wrong: a template, a bucket URI, a source URL, an
+ * option, an environment variable. Such an error is never retried and never printed with a stack: the CLI
+ * prints its message and exits 2.
+ *
+ * `code` is stable and in ONE naming scheme, `FERRY_ERR_<AREA>_<WHAT>` (upper snake case, as undici's
+ * `UND_ERR_*`): `FERRY_ERR_TEMPLATE_BAD_RANGE`, `FERRY_ERR_BUCKET_URI_QUERY`, `FERRY_ERR_CONFIG_BAD_VALUE`.
+ * Callers branch on `code` (or on `instanceof` a subclass), never on message text. Each subclass keeps its
+ * codes in an `as const` table next to it (`TemplateErrorCode`, ...) and has a stable `name`.
+ *
+ * `type` is the {@link ErrorType} the error becomes when it crosses the workflow boundary (the classifier maps
+ * it): `InvalidInput` unless a subclass says otherwise (`InvalidName` for object names).
+ */
+export class InputError extends Error {
+  override readonly name: string = 'InputError';
+  readonly type: ErrorType;
+  constructor(
+    readonly code: string,
+    message: string,
+    opts: { type?: ErrorType; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.type = opts.type ?? ErrorType.InvalidInput;
+  }
+}
+
+/** The one shape of an input error code (see {@link InputError}). */
+export const INPUT_ERROR_CODE = /^FERRY_ERR_[A-Z0-9]+(?:_[A-Z0-9]+)*$/;

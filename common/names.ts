@@ -9,6 +9,7 @@
  *
  * Pure and deterministic: imported by workflow code.
  */
+import { ErrorType, InputError } from './errors.js';
 
 /** S3's (and AIStore's S3 API's) limit on an object key, in UTF-8 bytes. */
 export const MAX_OBJECT_NAME_BYTES = 1024;
@@ -53,6 +54,29 @@ export function validateObjectName(name: string): string | null {
     index += segment.length + 1;
   }
   return null;
+}
+
+/** Stable codes of {@link ObjectNameError}. */
+export const ObjectNameErrorCode = {
+  /** The name breaks a rule of {@link validateObjectName}. */
+  Invalid: 'FERRY_ERR_NAME_INVALID',
+  /** The same name is given twice (an object list). */
+  Duplicate: 'FERRY_ERR_NAME_DUPLICATE',
+} as const;
+export type ObjectNameErrorCode = (typeof ObjectNameErrorCode)[keyof typeof ObjectNameErrorCode];
+
+/**
+ * For callers that must stop at a bad name (the CLI checking an object list) rather than record it: an
+ * {@link InputError} whose Temporal type is `InvalidName`.
+ */
+export class ObjectNameError extends InputError {
+  override readonly name = 'ObjectNameError';
+  constructor(
+    override readonly code: ObjectNameErrorCode,
+    message: string,
+  ) {
+    super(code, message, { type: ErrorType.InvalidName });
+  }
 }
 
 // --- internal ---

@@ -1,15 +1,14 @@
 // Splitting a download URL template into the origin base URL and the object-name template, the way the ais
 // CLI names downloaded objects: everything after the last '/' that precedes the first template token is the
 // object name (so `http://h/abc/shard-{001..999}.tar` → base `http://h/abc/`, names `shard-001.tar`...).
+import { InputError } from './errors.js';
 import type { Source } from './schemas.js';
 
-export class SourceError extends Error {
+/** A download URL template the user typed is wrong; `code` is `FERRY_ERR_SOURCE_*`. */
+export class SourceError extends InputError {
   override readonly name = 'SourceError';
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
+  constructor(message: string, code: string) {
+    super(code, message);
   }
 }
 
@@ -24,28 +23,28 @@ export function splitUrlTemplate(urlTemplate: string): { baseUrl: string; templa
       scheme
         ? `unsupported URL scheme "${scheme}:" in "${urlTemplate}" (supported: http://, https://)`
         : `"${urlTemplate}" is not an http(s) URL template`,
-      'SOURCE_BAD_URL',
+      'FERRY_ERR_SOURCE_BAD_URL',
     );
   }
   const authority = m[2] ?? '';
   if (authority.includes('@'))
     throw new SourceError(
       `credentials in the URL are not accepted (they would be stored in workflow history): "${redact(urlTemplate)}"`,
-      'SOURCE_CREDENTIALS_IN_URL',
+      'FERRY_ERR_SOURCE_CREDENTIALS_IN_URL',
     );
   if (!authority || TOKEN.test(authority))
-    throw new SourceError(`host of "${urlTemplate}" is empty or templated`, 'SOURCE_BAD_HOST');
+    throw new SourceError(`host of "${urlTemplate}" is empty or templated`, 'FERRY_ERR_SOURCE_BAD_HOST');
   const path = m[3] ?? '/';
   if (path.includes('?') || path.includes('#'))
     throw new SourceError(
       `query strings and fragments are not supported in "${urlTemplate}"`,
-      'SOURCE_QUERY',
+      'FERRY_ERR_SOURCE_QUERY',
     );
   const first = firstToken(path);
   const cut = first < 0 ? path.lastIndexOf('/') : path.lastIndexOf('/', first);
   const template = path.slice(cut + 1);
   if (!template)
-    throw new SourceError(`"${urlTemplate}" names no object (it ends with '/')`, 'SOURCE_NO_NAME');
+    throw new SourceError(`"${urlTemplate}" names no object (it ends with '/')`, 'FERRY_ERR_SOURCE_NO_NAME');
   return { baseUrl: `${m[1]!.toLowerCase()}://${authority}${path.slice(0, cut + 1)}`, template };
 }
 

@@ -1,7 +1,7 @@
 // The one function that maps undici / fs / S3 / HTTP status errors onto ferry's error vocabulary
 // (common/errors.ts): retryable or not is decided here and nowhere else.
 import { ApplicationFailure } from '@temporalio/activity';
-import { ErrorType, isRetryableType } from '../common/errors.js';
+import { ErrorType, InputError, isRetryableType } from '../common/errors.js';
 
 export interface Classified {
   type: ErrorType;
@@ -55,6 +55,8 @@ const NETWORK_CODES = new Set([
 
 export function classifyError(err: unknown): Classified {
   if (err instanceof FerryError) return { type: err.type, retryable: err.retryable, message: err.message };
+  // Bad input (a template, a bucket URI, a malformed FERRY_* knob) is permanent whatever raised it.
+  if (err instanceof InputError) return { type: err.type, retryable: false, message: err.message };
   const e = err as {
     code?: string;
     name?: string;

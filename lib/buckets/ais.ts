@@ -31,33 +31,24 @@ import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError, classifyError } from '../classify-error.js';
+import {
+  REDIRECTS,
+  aisError,
+  aisSettingsFromEnv,
+  checksumOf,
+  customMd,
+  headerError,
+  headerOf,
+  type AisSettings,
+} from './ais-http.js';
 import type { Bucket, ListPage, ObjectInfo, PutOptions } from './types.js';
-import { MetaKey, envBytes, guardedUpload, metaFromWire, metaToWire } from './wire.js';
+import { MetaKey, guardedUpload, metaFromWire, metaToWire } from './wire.js';
 
-/** The ais CLI's default cluster URL. */
-export const DEFAULT_AIS_ENDPOINT = 'http://127.0.0.1:8080';
+// The driver's public surface stays in this module: index.ts imports it lazily, tests import aisError.
+export { DEFAULT_AIS_ENDPOINT, aisError, aisSettingsFromEnv, type AisSettings } from './ais-http.js';
+
 /** Never the sha256 of an empty body: a probe PUT that a node did not redirect is refused, not stored. */
 const PROBE_CHECKSUM = '0'.repeat(64);
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-export interface AisSettings {
-  endpoint: string;
-  /** Whether the endpoint came from AIS_ENDPOINT (for error messages). */
-  endpointFromEnv: boolean;
-  token: string | undefined;
-  /** Objects up to this size are buffered and verified by AIStore before commit. @default 4 MiB */
-  verifyMax: number;
-}
-
-export function aisSettingsFromEnv(): AisSettings {
-  const fromEnv = process.env.AIS_ENDPOINT?.trim();
-  return {
-    endpoint: (fromEnv || DEFAULT_AIS_ENDPOINT).replace(/\/+$/, ''),
-    endpointFromEnv: !!fromEnv,
-    token: process.env.AIS_AUTHN_TOKEN?.trim() || undefined,
-    verifyMax: envBytes('FERRY_AIS_VERIFY_MAX', 4 * 1024 * 1024, 0),
-  };
-}
 
 interface CallOptions {
   query?: Record<string, string>;
@@ -361,50 +352,6 @@ export class AisBucket implements Bucket {
 }
 
 // --- internal ---
-
-function headerOf(h: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const v = h[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function checksumOf(h: Dispatcher.ResponseData['headers']): { type?: string; value?: string } {
-  const type = headerOf(h, 'ais-checksum-type');
-  const value = headerOf(h, 'ais-checksum-value');
-  return { ...(type ? { type } : {}), ...(value ? { value } : {}) };
-}
-
-/** AIStore reports an error of a body-less answer (HEAD) in the `Hdr-Error` header. */
-function headerError(res: Dispatcher.ResponseData): string {
-  return headerOf(res.headers, 'hdr-error') ?? '';
-}
-
-/** Custom properties as AIStore takes them: one `Ais-Custom-Md: key=value` header line each. */
-function customMd(wire: Record<string, string>): string[] {
-  return Object.entries(wire).map(([k, v]) => `${k}=${v}`);
-}
-
-/** Maps an AIStore answer (status + its JSON error `{tcode, message}`) onto ferry's error vocabulary. */
-export function aisError(status: number, body: string, what: string): FerryError {
-  let tcode = '';
-  let detail = body.trim().slice(0, 300);
-  try {
-    const j = JSON.parse(body) as { tcode?: string; message?: string };
-    tcode = j.tcode ?? '';
-    detail = j.message ?? detail;
-  } catch {
-    // not JSON: keep the text
-  }
-  const msg = `${what}: ${status}${tcode ? ` ${tcode}` : ''}${detail ? `: ${detail}` : ''}`;
-  if (status === 401 || status === 403) return new FerryError(ErrorType.DestinationForbidden, msg);
-  if (tcode === 'ErrBckNotFound' || (status === 404 && /bucket .* does not exist/.test(detail)))
-    return new FerryError(ErrorType.DestinationNotFound, msg);
-  if (status === 507 || /out of space|OOS|insufficient storage/i.test(`${tcode} ${detail}`))
-    return new FerryError(ErrorType.DestinationFull, msg);
-  // ErrBadCksum: the bytes were damaged on the way; another attempt sends them again.
-  if (tcode === 'ErrBadCksum' || status === 408 || status === 429 || status >= 500)
-    return new FerryError(ErrorType.DestinationUnavailable, msg);
-  return new FerryError(ErrorType.DestinationRejected, msg);
-}
 
 /** Reads a body of known size into one buffer (one copy); the length check stays with beforeCommit. */
 async function readAll(body: Readable, size: number, signal: AbortSignal | undefined): Promise<Buffer> {

@@ -1,9 +1,6 @@
 // s3://bucket[/prefix]: any S3 endpoint (AWS, MinIO, AIStore's S3 front end) through @aws-sdk/client-s3.
 //
-// Configuration is the standard AWS environment, read by the worker that writes: credentials from the SDK's
-// default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws files, SSO, web identity,
-// container/instance roles), AWS_REGION (default us-east-1), AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for
-// another endpoint, which also switches to path-style addressing (FERRY_S3_FORCE_PATH_STYLE=0|1 overrides).
+// Configuration (the standard AWS environment) and the SDK client: s3-client.ts.
 //
 // Writes are atomic: an object becomes visible only as a whole, never partially.
 // - Up to FERRY_S3_MULTIPART_THRESHOLD (64 MiB) with a known length: one streaming PutObject. The commit guard
@@ -11,30 +8,18 @@
 //   never completes on the server; the request is aborted and S3 discards it. The SDK computes a SHA-256 while
 //   streaming and sends it as a trailer (ChecksumAlgorithm SHA256): the server validates what it received against
 //   it before committing and keeps it, so ferry's sha256 is S3's own, read back with HeadObject ChecksumMode.
-// - Larger, or of unknown length: a multipart upload driven here, not by lib-storage, because lib-storage
-//   completes the upload itself and beforeCommit must run BEFORE CompleteMultipartUpload. Each part carries its
-//   own SHA-256 (validated by the server); the whole object's sha256 is known only after the last part, when the
-//   metadata can no longer change, so it is recorded as the object tag `ferry-sha256` right after completion
-//   (skipped on AIStore, whose S3 API has no tagging). Any failure, including beforeCommit throwing, aborts the
-//   upload; what a killed worker leaves behind is aborted by cleanupJob at the end of the job.
-//
-// Memory per object is bounded: parts are read into at most FERRY_S3_QUEUE_SIZE (4) buffers of
-// FERRY_S3_PART_SIZE (16 MiB) — 64 MiB — of which all but the one being filled are uploading. Why 64 MiB: a
-// worker runs up to 16 transfers by default, so 16 large objects at once stay around 1 GiB, and four parts in
-// flight already cover the ~100 MB/s a single S3 connection gets, four times over.
+// - Larger, or of unknown length: a multipart upload (s3-multipart.ts), completed only after beforeCommit; the
+//   whole object's sha256 is recorded as the object tag `ferry-sha256` right after completion (skipped on
+//   AIStore, whose S3 API has no tagging).
 //
 // Retries: the SDK's standard retry (3 attempts) stays on for requests that can be replayed (HEAD, LIST, parts,
 // whose bodies are buffers): S3 answers throttling with 503 SlowDown and expects the client to back off, and a
 // part retried there is far cheaper than the whole object retried by Temporal. A streaming PutObject cannot be
 // replayed; the SDK does not retry it, and the copy batch's retry policy does.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -44,56 +29,27 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
-  UploadPartCommand,
-  type CompletedPart,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError, classifyError } from '../classify-error.js';
-import type { Bucket, CleanupOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
 import {
-  MetaKey,
-  anySignal,
-  envBool,
-  envBytes,
-  envInt,
-  guardedUpload,
-  metaFromWire,
-  metaToWire,
-} from './wire.js';
+  createS3Client,
+  fullObjectSha256,
+  isNotFound,
+  s3SettingsFromEnv,
+  type S3Settings,
+} from './s3-client.js';
+import { putMultipart } from './s3-multipart.js';
+import type { Bucket, CleanupOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
+import { MetaKey, guardedUpload, metaFromWire, metaToWire } from './wire.js';
 
-const MiB = 1024 * 1024;
-/** S3's limits: at most 10,000 parts, each at least 5 MiB except the last. */
-const MAX_PARTS = 10_000;
-const MIN_PART_SIZE = 5 * MiB;
+// The driver's public surface stays in this module: index.ts imports it lazily, tests import partPlan.
+export { s3SettingsFromEnv, type S3Settings } from './s3-client.js';
+export { partPlan } from './s3-multipart.js';
+
 /** Incomplete uploads initiated this long before the job's start still count as the job's (clock skew). */
 const CLEANUP_SKEW_MS = 60_000;
-
-export interface S3Settings {
-  /** Custom endpoint (MinIO, AIStore's `/s3`, ...); undefined = AWS. */
-  endpoint: string | undefined;
-  region: string;
-  forcePathStyle: boolean;
-  /** Objects above this size, or of unknown size, go multipart. @default 64 MiB */
-  multipartThreshold: number;
-  /** @default 16 MiB */
-  partSize: number;
-  /** Part buffers per object, the one being filled included. @default 4 */
-  queueSize: number;
-}
-
-/** The S3 settings of this process's environment. Throws FerryError(InvalidInput) on a malformed knob. */
-export function s3SettingsFromEnv(): S3Settings {
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
-  return {
-    endpoint,
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-    forcePathStyle: envBool('FERRY_S3_FORCE_PATH_STYLE') ?? endpoint !== undefined,
-    multipartThreshold: envBytes('FERRY_S3_MULTIPART_THRESHOLD', 64 * MiB, 0),
-    partSize: envBytes('FERRY_S3_PART_SIZE', 16 * MiB, MIN_PART_SIZE),
-    queueSize: envInt('FERRY_S3_QUEUE_SIZE', 4, 1, 64),
-  };
-}
 
 export class S3Bucket implements Bucket {
   readonly uri: string;
@@ -110,27 +66,7 @@ export class S3Bucket implements Bucket {
   ) {
     this.uri = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
     this.settings = settings;
-    // The SDK warns on every Node < 22 that its future releases will need 22; ferry supports Node 20 and pins the
-    // SDK, so the warning is addressed to ferry's maintainers, not to the user whose terminal it would clutter.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    const agentOptions = { keepAlive: true, maxSockets: 1024 };
-    this.client = new S3Client({
-      region: settings.region,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      forcePathStyle: settings.forcePathStyle,
-      // A bucket in another region answers 301; let the SDK retry there instead of failing.
-      followRegionRedirects: true,
-      logger: sdkLogger,
-      requestHandler: {
-        // Unreachable endpoints fail in seconds, not after the OS's connect timeout; an upload whose socket has
-        // been idle for 2 minutes (the origin stalled longer than its own 60 s body timeout) is dead.
-        connectionTimeout: 10_000,
-        socketTimeout: 120_000,
-        // 16 transfers × 4 parts by default, up to 1024 transfers: the SDK's default of 50 sockets would queue.
-        httpAgent: new HttpAgent(agentOptions),
-        httpsAgent: new HttpsAgent(agentOptions),
-      },
-    });
+    this.client = createS3Client(settings);
   }
 
   async exists(): Promise<boolean> {
@@ -353,102 +289,20 @@ export class S3Bucket implements Bucket {
     };
   }
 
-  private async putMultipart(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
-    const key = this.key(name);
-    const { partSize, queueSize } = partPlan(opts.size, this.settings);
-    const created = await this.client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: key,
-        ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-        Metadata: metaToWire(opts.meta),
-        ChecksumAlgorithm: 'SHA256',
-      }),
-      opts.signal ? { abortSignal: opts.signal } : {},
+  private putMultipart(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
+    return putMultipart(
+      {
+        client: this.client,
+        bucket: this.bucket,
+        uri: this.uri,
+        key: this.key(name),
+        name,
+        settings: this.settings,
+        afterComplete: (sha256) => this.tagSha256(name, sha256),
+      },
+      body,
+      opts,
     );
-    const uploadId = created.UploadId;
-    if (!uploadId) throw new FerryError(ErrorType.DestinationUnavailable, `${this.uri}: no UploadId`);
-
-    const ac = new AbortController();
-    const signal = anySignal([ac.signal, opts.signal]);
-    const parts: CompletedPart[] = [];
-    const inflight = new Set<Promise<void>>();
-    let failure: unknown;
-    const fail = (err: unknown): void => {
-      failure ??= err;
-      ac.abort(err);
-    };
-    const pool = partPool(partSize);
-    try {
-      let partNumber = 0;
-      for await (const part of readParts(body, partSize, pool.take)) {
-        if (failure !== undefined) {
-          pool.give(part.buffer);
-          break;
-        }
-        partNumber++;
-        if (partNumber > MAX_PARTS) {
-          pool.give(part.buffer);
-          throw new FerryError(
-            ErrorType.DestinationRejected,
-            `${this.uri}/${name}: more than ${MAX_PARTS} parts of ${partSize} bytes (object larger than announced?)`,
-          );
-        }
-        const n = partNumber;
-        const data = part.buffer.subarray(0, part.length);
-        const p = this.client
-          .send(
-            new UploadPartCommand({
-              Bucket: this.bucket,
-              Key: key,
-              UploadId: uploadId,
-              PartNumber: n,
-              Body: data,
-              ContentLength: data.length,
-              ChecksumAlgorithm: 'SHA256',
-            }),
-            { abortSignal: signal },
-          )
-          .then((r) => {
-            parts.push({
-              PartNumber: n,
-              ...(r.ETag ? { ETag: r.ETag } : {}),
-              ...(r.ChecksumSHA256 ? { ChecksumSHA256: r.ChecksumSHA256 } : {}),
-            });
-          }, fail)
-          .finally(() => {
-            inflight.delete(p);
-            pool.give(part.buffer);
-          });
-        inflight.add(p);
-        // The one buffer the next read fills is the queueSize-th.
-        while (inflight.size >= queueSize) await Promise.race(inflight);
-      }
-      await Promise.all(inflight);
-      if (failure !== undefined) throw failure as Error;
-      const { sha256, bytes } = opts.beforeCommit();
-      parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-      await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: parts },
-        }),
-        opts.signal ? { abortSignal: opts.signal } : {},
-      );
-      await this.tagSha256(name, sha256);
-      return { name, size: bytes, meta: { ...opts.meta, sha256 } };
-    } catch (err) {
-      fail(err);
-      body.destroy();
-      await Promise.allSettled(inflight);
-      // Best effort: whatever stays behind (worker killed right here, endpoint down) cleanupJob aborts later.
-      await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-        .catch(() => undefined);
-      throw failure ?? err;
-    }
   }
 
   /** Records a multipart object's sha256 as a tag. Best effort: the object is complete and valid without it. */
@@ -488,103 +342,4 @@ export class S3Bucket implements Bucket {
     );
     return this.isAis;
   }
-}
-
-// --- internal ---
-
-/**
- * Without a logger the SDK warns on the console whenever a streaming upload fails ("An error was encountered
- * in a non-retryable streaming request"), which ferry does on purpose (length check) and reports itself; with
- * one, it also logs every failed command at `error` level — a HEAD answering 404 included. Errors are thrown
- * and classified by ferry, so only the SDK's other warnings are kept.
- */
-const sdkLogger = {
-  debug: (): void => undefined,
-  info: (): void => undefined,
-  warn: (...args: unknown[]): void => {
-    if (!String(args[0]).includes('non-retryable streaming request')) console.warn(...args);
-  },
-  error: (): void => undefined,
-};
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return (
-    e?.name === 'NotFound' ||
-    e?.name === 'NoSuchKey' ||
-    e?.name === 'NoSuchBucket' ||
-    e?.name === 'NoSuchUpload' ||
-    e?.$metadata?.httpStatusCode === 404
-  );
-}
-
-/** Hex sha256 of the whole object from S3's checksum, when it is one (not a composite of parts). */
-function fullObjectSha256(b64: string | undefined, type: string | undefined): string | undefined {
-  if (!b64 || b64.includes('-') || type === 'COMPOSITE') return undefined;
-  const buf = Buffer.from(b64, 'base64');
-  return buf.length === 32 ? buf.toString('hex') : undefined;
-}
-
-/**
- * Part size and buffers for an object: the configured size, grown (in whole MiB) so that the object fits in
- * 10,000 parts; fewer buffers when parts grow, so that memory stays at the configured budget where it can.
- */
-export function partPlan(
-  size: number | undefined,
-  s: Pick<S3Settings, 'partSize' | 'queueSize'>,
-): { partSize: number; queueSize: number } {
-  let partSize = s.partSize;
-  if (size !== undefined && Math.ceil(size / partSize) > MAX_PARTS)
-    partSize = Math.ceil(size / MAX_PARTS / MiB) * MiB;
-  const budget = s.partSize * s.queueSize;
-  return { partSize, queueSize: Math.max(1, Math.min(s.queueSize, Math.floor(budget / partSize))) };
-}
-
-/**
- * Cuts a stream into parts of `partSize` bytes, copying into buffers from `take` (one copy per byte; the
- * buffers are recycled). The last part may be shorter; an empty stream yields one empty part.
- */
-async function* readParts(
-  src: AsyncIterable<Buffer>,
-  partSize: number,
-  take: () => Buffer,
-): AsyncGenerator<{ buffer: Buffer; length: number }> {
-  let buf: Buffer | undefined;
-  let fill = 0;
-  let yielded = false;
-  for await (const chunk of src) {
-    let off = 0;
-    while (off < chunk.length) {
-      buf ??= take();
-      const n = Math.min(partSize - fill, chunk.length - off);
-      chunk.copy(buf, fill, off, off + n);
-      fill += n;
-      off += n;
-      if (fill === partSize) {
-        const full = buf;
-        buf = undefined;
-        fill = 0;
-        yielded = true;
-        yield { buffer: full, length: partSize };
-      }
-    }
-  }
-  if (fill > 0 || !yielded) yield { buffer: buf ?? take(), length: fill };
-}
-
-/**
- * Part buffers are big (16 MiB) and short-lived; allocating one per part leaves freeing them to the GC, which
- * lets RSS climb. A small per-size free list keeps a steady copy job at a steady footprint.
- */
-const freeBuffers = new Map<number, Buffer[]>();
-const MAX_FREE_PER_SIZE = 8;
-function partPool(size: number): { take: () => Buffer; give: (b: Buffer) => void } {
-  return {
-    take: () => freeBuffers.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size),
-    give: (b) => {
-      let list = freeBuffers.get(size);
-      if (!list) freeBuffers.set(size, (list = []));
-      if (list.length < MAX_FREE_PER_SIZE && !list.includes(b)) list.push(b);
-    },
-  };
 }

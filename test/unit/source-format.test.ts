@@ -53,31 +53,31 @@ describe('splitUrlTemplate', () => {
 
   const bad: [url: string, code: string][] = [
     // Credentials would end up in workflow history.
-    ['http://user:pw@h/x-{1..2}', 'SOURCE_CREDENTIALS_IN_URL'],
-    ['http://user@h/x', 'SOURCE_CREDENTIALS_IN_URL'],
-    ['https://:token@h/x', 'SOURCE_CREDENTIALS_IN_URL'],
+    ['http://user:pw@h/x-{1..2}', 'FERRY_ERR_SOURCE_CREDENTIALS_IN_URL'],
+    ['http://user@h/x', 'FERRY_ERR_SOURCE_CREDENTIALS_IN_URL'],
+    ['https://:token@h/x', 'FERRY_ERR_SOURCE_CREDENTIALS_IN_URL'],
     // Schemes.
-    ['ftp://h/x', 'SOURCE_BAD_URL'],
-    ['s3://bucket/x-{1..2}', 'SOURCE_BAD_URL'],
-    ['file:///data/x', 'SOURCE_BAD_URL'],
-    ['h/x.tar', 'SOURCE_BAD_URL'],
-    ['//h/x.tar', 'SOURCE_BAD_URL'],
-    ['', 'SOURCE_BAD_URL'],
-    ['http:/h/x', 'SOURCE_BAD_URL'],
+    ['ftp://h/x', 'FERRY_ERR_SOURCE_BAD_URL'],
+    ['s3://bucket/x-{1..2}', 'FERRY_ERR_SOURCE_BAD_URL'],
+    ['file:///data/x', 'FERRY_ERR_SOURCE_BAD_URL'],
+    ['h/x.tar', 'FERRY_ERR_SOURCE_BAD_URL'],
+    ['//h/x.tar', 'FERRY_ERR_SOURCE_BAD_URL'],
+    ['', 'FERRY_ERR_SOURCE_BAD_URL'],
+    ['http:/h/x', 'FERRY_ERR_SOURCE_BAD_URL'],
     // Hosts.
-    ['http://{a,b}.h/x', 'SOURCE_BAD_HOST'],
-    ['http://h-@01/x', 'SOURCE_CREDENTIALS_IN_URL'],
-    ['http://h%41/x', 'SOURCE_BAD_HOST'],
-    ['http:///x', 'SOURCE_BAD_HOST'],
+    ['http://{a,b}.h/x', 'FERRY_ERR_SOURCE_BAD_HOST'],
+    ['http://h-@01/x', 'FERRY_ERR_SOURCE_CREDENTIALS_IN_URL'],
+    ['http://h%41/x', 'FERRY_ERR_SOURCE_BAD_HOST'],
+    ['http:///x', 'FERRY_ERR_SOURCE_BAD_HOST'],
     // Query strings and fragments: objects are named by path only.
-    ['http://h/x.tar?sig=1', 'SOURCE_QUERY'],
-    ['http://h/x-{1..2}.tar?a=b', 'SOURCE_QUERY'],
-    ['http://h/x#frag', 'SOURCE_QUERY'],
-    ['http://h?x=1', 'SOURCE_QUERY'],
+    ['http://h/x.tar?sig=1', 'FERRY_ERR_SOURCE_QUERY'],
+    ['http://h/x-{1..2}.tar?a=b', 'FERRY_ERR_SOURCE_QUERY'],
+    ['http://h/x#frag', 'FERRY_ERR_SOURCE_QUERY'],
+    ['http://h?x=1', 'FERRY_ERR_SOURCE_QUERY'],
     // No object name.
-    ['http://h/', 'SOURCE_NO_NAME'],
-    ['http://h', 'SOURCE_NO_NAME'],
-    ['http://h/dir/', 'SOURCE_NO_NAME'],
+    ['http://h/', 'FERRY_ERR_SOURCE_NO_NAME'],
+    ['http://h', 'FERRY_ERR_SOURCE_NO_NAME'],
+    ['http://h/dir/', 'FERRY_ERR_SOURCE_NO_NAME'],
   ];
   for (const [url, code] of bad) {
     it(`rejects ${JSON.stringify(url)} with ${code}`, () => {

@@ -1,0 +1,101 @@
+// The S3 driver's settings and SDK client: what the environment configures, and how the client talks.
+//
+// Configuration is the standard AWS environment, read by the worker that writes: credentials from the SDK's
+// default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws files, SSO, web identity,
+// container/instance roles), AWS_REGION (default us-east-1), AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL for
+// another endpoint, which also switches to path-style addressing (FERRY_S3_FORCE_PATH_STYLE=0|1 overrides).
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { S3Client } from '@aws-sdk/client-s3';
+import { envBool, envBytes, envInt } from './wire.js';
+
+export const MiB = 1024 * 1024;
+/** S3's limit: each part at least 5 MiB except the last. */
+const MIN_PART_SIZE = 5 * MiB;
+
+export interface S3Settings {
+  /** Custom endpoint (MinIO, AIStore's `/s3`, ...); undefined = AWS. */
+  endpoint: string | undefined;
+  region: string;
+  forcePathStyle: boolean;
+  /** Objects above this size, or of unknown size, go multipart. @default 64 MiB */
+  multipartThreshold: number;
+  /** @default 16 MiB */
+  partSize: number;
+  /** Part buffers per object, the one being filled included. @default 4 */
+  queueSize: number;
+}
+
+/** The S3 settings of this process's environment. Throws FerryError(InvalidInput) on a malformed knob. */
+export function s3SettingsFromEnv(): S3Settings {
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+  return {
+    endpoint,
+    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
+    forcePathStyle: envBool('FERRY_S3_FORCE_PATH_STYLE') ?? endpoint !== undefined,
+    multipartThreshold: envBytes('FERRY_S3_MULTIPART_THRESHOLD', 64 * MiB, 0),
+    partSize: envBytes('FERRY_S3_PART_SIZE', 16 * MiB, MIN_PART_SIZE),
+    queueSize: envInt('FERRY_S3_QUEUE_SIZE', 4, 1, 64),
+  };
+}
+
+/** The SDK client for these settings; credentials come from the SDK's default chain. */
+export function createS3Client(settings: S3Settings): S3Client {
+  // The SDK warns on every Node < 22 that its future releases will need 22; ferry supports Node 20 and pins the
+  // SDK, so the warning is addressed to ferry's maintainers, not to the user whose terminal it would clutter.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const agentOptions = { keepAlive: true, maxSockets: 1024 };
+  return new S3Client({
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    forcePathStyle: settings.forcePathStyle,
+    // A bucket in another region answers 301; let the SDK retry there instead of failing.
+    followRegionRedirects: true,
+    logger: sdkLogger,
+    requestHandler: {
+      // Unreachable endpoints fail in seconds, not after the OS's connect timeout; an upload whose socket has
+      // been idle for 2 minutes (the origin stalled longer than its own 60 s body timeout) is dead.
+      connectionTimeout: 10_000,
+      socketTimeout: 120_000,
+      // 16 transfers × 4 parts by default, up to 1024 transfers: the SDK's default of 50 sockets would queue.
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+    },
+  });
+}
+
+/** Whether an S3 error means that the bucket, object or upload does not exist. */
+export function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return (
+    e?.name === 'NotFound' ||
+    e?.name === 'NoSuchKey' ||
+    e?.name === 'NoSuchBucket' ||
+    e?.name === 'NoSuchUpload' ||
+    e?.$metadata?.httpStatusCode === 404
+  );
+}
+
+/** Hex sha256 of the whole object from S3's checksum, when it is one (not a composite of parts). */
+export function fullObjectSha256(b64: string | undefined, type: string | undefined): string | undefined {
+  if (!b64 || b64.includes('-') || type === 'COMPOSITE') return undefined;
+  const buf = Buffer.from(b64, 'base64');
+  return buf.length === 32 ? buf.toString('hex') : undefined;
+}
+
+// --- internal ---
+
+/**
+ * Without a logger the SDK warns on the console whenever a streaming upload fails ("An error was encountered
+ * in a non-retryable streaming request"), which ferry does on purpose (length check) and reports itself; with
+ * one, it also logs every failed command at `error` level — a HEAD answering 404 included. Errors are thrown
+ * and classified by ferry, so only the SDK's other warnings are kept.
+ */
+const sdkLogger = {
+  debug: (): void => undefined,
+  info: (): void => undefined,
+  warn: (...args: unknown[]): void => {
+    if (!String(args[0]).includes('non-retryable streaming request')) console.warn(...args);
+  },
+  error: (): void => undefined,
+};

@@ -1,0 +1,213 @@
+// Multipart uploads to S3: objects above the threshold or of unknown length, cut into parts and committed
+// only after beforeCommit has passed.
+//
+// Driven here, not by lib-storage, because lib-storage completes the upload itself and beforeCommit must run
+// BEFORE CompleteMultipartUpload. Each part carries its own SHA-256 (validated by the server); the whole object's
+// sha256 is known only after the last part, when the metadata can no longer change, so the bucket records it as
+// a tag right after completion (afterComplete). Any failure, including beforeCommit throwing, aborts the upload;
+// what a killed worker leaves behind is aborted by cleanupJob at the end of the job.
+//
+// Memory per object is bounded: parts are read into at most FERRY_S3_QUEUE_SIZE (4) buffers of
+// FERRY_S3_PART_SIZE (16 MiB) — 64 MiB — of which all but the one being filled are uploading. Why 64 MiB: a
+// worker runs up to 16 transfers by default, so 16 large objects at once stay around 1 GiB, and four parts in
+// flight already cover the ~100 MB/s a single S3 connection gets, four times over.
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { ErrorType } from '../../common/errors.js';
+import { FerryError } from '../classify-error.js';
+import { MiB, type S3Settings } from './s3-client.js';
+import type { ObjectInfo, PutOptions } from './types.js';
+import { anySignal, metaToWire } from './wire.js';
+
+/** S3's limit: at most 10,000 parts per object. */
+const MAX_PARTS = 10_000;
+
+/** One object's multipart upload: where it goes, and what the bucket does once it is complete. */
+export interface MultipartUpload {
+  client: S3Client;
+  bucket: string;
+  /** The bucket's URI, for messages. */
+  uri: string;
+  /** The object's key (prefix + name). */
+  key: string;
+  name: string;
+  settings: Pick<S3Settings, 'partSize' | 'queueSize'>;
+  /** Runs after CompleteMultipartUpload with the object's sha256; a throw aborts like any other failure. */
+  afterComplete: (sha256: string) => Promise<void>;
+}
+
+/** Uploads `body` in parts; completes the upload only once opts.beforeCommit has passed. */
+export async function putMultipart(
+  u: MultipartUpload,
+  body: Readable,
+  opts: PutOptions,
+): Promise<ObjectInfo> {
+  const { key, name } = u;
+  const { partSize, queueSize } = partPlan(opts.size, u.settings);
+  const created = await u.client.send(
+    new CreateMultipartUploadCommand({
+      Bucket: u.bucket,
+      Key: key,
+      ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+      Metadata: metaToWire(opts.meta),
+      ChecksumAlgorithm: 'SHA256',
+    }),
+    opts.signal ? { abortSignal: opts.signal } : {},
+  );
+  const uploadId = created.UploadId;
+  if (!uploadId) throw new FerryError(ErrorType.DestinationUnavailable, `${u.uri}: no UploadId`);
+
+  const ac = new AbortController();
+  const signal = anySignal([ac.signal, opts.signal]);
+  const parts: CompletedPart[] = [];
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown;
+  const fail = (err: unknown): void => {
+    failure ??= err;
+    ac.abort(err);
+  };
+  const pool = partPool(partSize);
+  try {
+    let partNumber = 0;
+    for await (const part of readParts(body, partSize, pool.take)) {
+      if (failure !== undefined) {
+        pool.give(part.buffer);
+        break;
+      }
+      partNumber++;
+      if (partNumber > MAX_PARTS) {
+        pool.give(part.buffer);
+        throw new FerryError(
+          ErrorType.DestinationRejected,
+          `${u.uri}/${name}: more than ${MAX_PARTS} parts of ${partSize} bytes (object larger than announced?)`,
+        );
+      }
+      const n = partNumber;
+      const data = part.buffer.subarray(0, part.length);
+      const p = u.client
+        .send(
+          new UploadPartCommand({
+            Bucket: u.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: n,
+            Body: data,
+            ContentLength: data.length,
+            ChecksumAlgorithm: 'SHA256',
+          }),
+          { abortSignal: signal },
+        )
+        .then((r) => {
+          parts.push({
+            PartNumber: n,
+            ...(r.ETag ? { ETag: r.ETag } : {}),
+            ...(r.ChecksumSHA256 ? { ChecksumSHA256: r.ChecksumSHA256 } : {}),
+          });
+        }, fail)
+        .finally(() => {
+          inflight.delete(p);
+          pool.give(part.buffer);
+        });
+      inflight.add(p);
+      // The one buffer the next read fills is the queueSize-th.
+      while (inflight.size >= queueSize) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+    if (failure !== undefined) throw failure as Error;
+    const { sha256, bytes } = opts.beforeCommit();
+    parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    await u.client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: u.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+      opts.signal ? { abortSignal: opts.signal } : {},
+    );
+    await u.afterComplete(sha256);
+    return { name, size: bytes, meta: { ...opts.meta, sha256 } };
+  } catch (err) {
+    fail(err);
+    body.destroy();
+    await Promise.allSettled(inflight);
+    // Best effort: whatever stays behind (worker killed right here, endpoint down) cleanupJob aborts later.
+    await u.client
+      .send(new AbortMultipartUploadCommand({ Bucket: u.bucket, Key: key, UploadId: uploadId }))
+      .catch(() => undefined);
+    throw failure ?? err;
+  }
+}
+
+/**
+ * Part size and buffers for an object: the configured size, grown (in whole MiB) so that the object fits in
+ * 10,000 parts; fewer buffers when parts grow, so that memory stays at the configured budget where it can.
+ */
+export function partPlan(
+  size: number | undefined,
+  s: Pick<S3Settings, 'partSize' | 'queueSize'>,
+): { partSize: number; queueSize: number } {
+  let partSize = s.partSize;
+  if (size !== undefined && Math.ceil(size / partSize) > MAX_PARTS)
+    partSize = Math.ceil(size / MAX_PARTS / MiB) * MiB;
+  const budget = s.partSize * s.queueSize;
+  return { partSize, queueSize: Math.max(1, Math.min(s.queueSize, Math.floor(budget / partSize))) };
+}
+
+// --- internal ---
+
+/**
+ * Cuts a stream into parts of `partSize` bytes, copying into buffers from `take` (one copy per byte; the
+ * buffers are recycled). The last part may be shorter; an empty stream yields one empty part.
+ */
+async function* readParts(
+  src: AsyncIterable<Buffer>,
+  partSize: number,
+  take: () => Buffer,
+): AsyncGenerator<{ buffer: Buffer; length: number }> {
+  let buf: Buffer | undefined;
+  let fill = 0;
+  let yielded = false;
+  for await (const chunk of src) {
+    let off = 0;
+    while (off < chunk.length) {
+      buf ??= take();
+      const n = Math.min(partSize - fill, chunk.length - off);
+      chunk.copy(buf, fill, off, off + n);
+      fill += n;
+      off += n;
+      if (fill === partSize) {
+        const full = buf;
+        buf = undefined;
+        fill = 0;
+        yielded = true;
+        yield { buffer: full, length: partSize };
+      }
+    }
+  }
+  if (fill > 0 || !yielded) yield { buffer: buf ?? take(), length: fill };
+}
+
+/**
+ * Part buffers are big (16 MiB) and short-lived; allocating one per part leaves freeing them to the GC, which
+ * lets RSS climb. A small per-size free list keeps a steady copy job at a steady footprint.
+ */
+const freeBuffers = new Map<number, Buffer[]>();
+const MAX_FREE_PER_SIZE = 8;
+function partPool(size: number): { take: () => Buffer; give: (b: Buffer) => void } {
+  return {
+    take: () => freeBuffers.get(size)?.pop() ?? Buffer.allocUnsafeSlow(size),
+    give: (b) => {
+      let list = freeBuffers.get(size);
+      if (!list) freeBuffers.set(size, (list = []));
+      if (list.length < MAX_FREE_PER_SIZE && !list.includes(b)) list.push(b);
+    },
+  };
+}

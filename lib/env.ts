@@ -1,0 +1,380 @@
+// Every environment variable ferry reads itself, in one table, with one parser per kind and one unit grammar
+// (common/units.ts). The README's Environment table lists exactly these rows (test/unit/env.test.ts checks).
+//
+// Not here, on purpose: Temporal's connection variables (TEMPORAL_*, read by @temporalio/envconfig) and the AWS
+// SDK's credential chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, ...): those libraries parse them. AWS_REGION and the
+// endpoint URLs are here because ferry reads them itself (its own default region, path-style addressing).
+//
+// Reading is lazy and per variable: `ferryEnv(env).s3PartSize()` parses FERRY_S3_PART_SIZE when called, so a
+// malformed S3 knob fails what uses S3 (the preflight, a copy to s3://) with a ConfigError naming the variable,
+// not every command. Values are read at call time, never cached: tests set variables after import.
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../common/errors.js';
+import { UnitError, formatSize, parseDuration, parseSize } from '../common/units.js';
+
+/** An environment: `process.env`, or an object a test or an activity hands in. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const VarKind = z.enum(['bool', 'size', 'int', 'duration', 'string', 'path', 'url', 'enum']);
+export type VarKind = z.infer<typeof VarKind>;
+
+/** One row of {@link ENV_VARS}. */
+export const VarSpecSchema = z
+  .object({
+    kind: VarKind,
+    /** The default as the variable would be written (`64MiB`, `1`, `ferry`); parsed by the variable's own kind. */
+    default: z.string().optional(),
+    /** For a default computed at run time (a path under $XDG_STATE_HOME, ...): what it is, for people. */
+    defaultText: z.string().optional(),
+    /** One line, as the README's table shows it. */
+    meaning: z
+      .string()
+      .min(1)
+      .regex(/^[^\n|]+$/, 'one line, no "|" (it is a Markdown table cell)'),
+    /** Bounds: bytes for sizes, milliseconds for durations. */
+    min: z.number().int().optional(),
+    max: z.number().int().optional(),
+    /** The accepted values of an `enum` (matched case-insensitively, returned as listed here). */
+    values: z.array(z.string()).min(1).readonly().optional(),
+    /** Read only to let tests observe or speed up the code; not a setting for users. */
+    testInstrumentation: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (v) => !(v.default !== undefined && v.defaultText !== undefined),
+    'default or defaultText, not both',
+  )
+  .refine(
+    (v) => (v.kind === 'enum') === (v.values !== undefined),
+    'values go with kind enum, and only there',
+  );
+export type VarSpec = z.infer<typeof VarSpecSchema>;
+
+/** The table. Order is the README's order. */
+export const ENV_VARS = {
+  FERRY_TASK_QUEUE: { kind: 'string', default: 'ferry', meaning: 'copy task queue (the CLI and workers)' },
+  FERRY_STATE_DIR: {
+    kind: 'path',
+    defaultText: '$XDG_STATE_HOME/ferry (~/.local/state/ferry)',
+    meaning: 'embedded server DB, logs, pid files',
+  },
+  FERRY_TOOLS_CACHE: {
+    kind: 'path',
+    defaultText: '$XDG_CACHE_HOME/ferry/tools (~/.cache/ferry/tools)',
+    meaning: 'where `scripts/tools.sh` caches Go-built binaries',
+  },
+  FERRY_TEMPORAL_BIN: {
+    kind: 'path',
+    defaultText: '.tools/bin/temporal, then the tools cache',
+    meaning: 'use this `temporal` binary instead of the built one',
+  },
+  FERRY_MINIO_BIN: {
+    kind: 'path',
+    defaultText: '.tools/bin/minio, then the tools cache',
+    meaning: 'use this `minio` binary (tests, benchmarks)',
+  },
+  FERRY_AISNODE_BIN: {
+    kind: 'path',
+    defaultText: '.tools/bin/aisnode, then the tools cache',
+    meaning: 'use this `aisnode` binary (tests, benchmarks)',
+  },
+  FERRY_SERVE_TOKEN: { kind: 'string', meaning: 'bearer token for `ferry serve`' },
+  FERRY_LOG_LEVEL: {
+    kind: 'enum',
+    default: 'WARN',
+    values: ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'],
+    meaning: 'Temporal SDK log level in workers',
+  },
+  AWS_REGION: {
+    kind: 'string',
+    meaning: '`s3://` region (a profile’s region is not read); else AWS_DEFAULT_REGION',
+  },
+  AWS_DEFAULT_REGION: {
+    kind: 'string',
+    default: 'us-east-1',
+    meaning: '`s3://` region when AWS_REGION is unset',
+  },
+  AWS_ENDPOINT_URL_S3: {
+    kind: 'url',
+    meaning: 'another S3 endpoint (MinIO, `http://<ais-proxy>/s3`); switches to path-style addressing',
+  },
+  AWS_ENDPOINT_URL: { kind: 'url', meaning: 'the same, when AWS_ENDPOINT_URL_S3 is unset' },
+  FERRY_S3_FORCE_PATH_STYLE: {
+    kind: 'bool',
+    defaultText: '1 with an endpoint URL, else 0',
+    meaning: '`1`/`0`: force path-style or virtual-hosted addressing',
+  },
+  FERRY_S3_MULTIPART_THRESHOLD: {
+    kind: 'size',
+    default: '64MiB',
+    min: 0,
+    meaning: 'objects above this size, or of unknown size, go multipart',
+  },
+  FERRY_S3_PART_SIZE: {
+    kind: 'size',
+    default: '16MiB',
+    min: 5 * 1024 ** 2,
+    meaning: 'multipart part size (at least 5MiB; grown to fit 10,000 parts)',
+  },
+  FERRY_S3_QUEUE_SIZE: {
+    kind: 'int',
+    default: '4',
+    min: 1,
+    max: 64,
+    meaning: 'multipart part buffers per object',
+  },
+  AIS_ENDPOINT: {
+    kind: 'url',
+    default: 'http://127.0.0.1:8080',
+    meaning: '`ais://` cluster: a proxy’s URL (default as the ais CLI’s)',
+  },
+  AIS_AUTHN_TOKEN: { kind: 'string', meaning: 'bearer token for an AuthN-enabled AIStore' },
+  FERRY_AIS_VERIFY_MAX: {
+    kind: 'size',
+    default: '4MiB',
+    min: 0,
+    meaning:
+      '`ais://` objects up to this size are read into memory first so AIStore verifies their sha256 before committing',
+  },
+  FERRY_SKIP_PREFLIGHT: {
+    kind: 'bool',
+    default: '0',
+    meaning: '`1`: do not check the destination from the CLI before starting a job',
+  },
+  FERRY_TRACE: {
+    kind: 'bool',
+    default: '0',
+    meaning:
+      '`1`: the CLI prints when each phase of a command begins, in seconds since process start, to stderr',
+  },
+  FERRY_RECLAIM: {
+    kind: 'bool',
+    default: '1',
+    meaning: '`0`: a starting worker does not hand back the attempts of dead workers on this host',
+  },
+  FERRY_HTTP_HEADERS_TIMEOUT_MS: {
+    kind: 'duration',
+    default: '60000',
+    min: 1,
+    meaning: 'origin requests: time to wait for response headers',
+  },
+  FERRY_HTTP_BODY_TIMEOUT_MS: {
+    kind: 'duration',
+    default: '60000',
+    min: 1,
+    meaning: 'origin requests: longest gap between two body chunks',
+  },
+  FERRY_HTTP_CONNECT_TIMEOUT_MS: {
+    kind: 'duration',
+    default: '10000',
+    min: 1,
+    meaning: 'origin requests: time to establish a connection',
+  },
+  FERRY_DEMO_DIR: {
+    kind: 'path',
+    defaultText: '$TMPDIR/ferry-demo',
+    meaning: 'where `scripts/demo.ts` makes its dataset and bucket',
+  },
+  FERRY_PUT_JOURNAL: {
+    kind: 'path',
+    testInstrumentation: true,
+    meaning: 'append each committed object name to this file',
+  },
+  FERRY_CHECKPOINT_EVERY_MS: {
+    kind: 'duration',
+    default: '250',
+    min: 0,
+    testInstrumentation: true,
+    meaning: 'minimum gap between two copy-batch checkpoints handed to the SDK (0 = after every object)',
+  },
+} as const satisfies Record<string, VarSpec>;
+export type VarName = keyof typeof ENV_VARS;
+
+/** Stable codes of {@link ConfigError}. */
+export const ConfigErrorCode = { BadValue: 'FERRY_ERR_CONFIG_BAD_VALUE' } as const;
+export type ConfigErrorCode = (typeof ConfigErrorCode)[keyof typeof ConfigErrorCode];
+
+/**
+ * A variable of {@link ENV_VARS} holds a value its kind does not accept. The message names the variable, the
+ * value and what is accepted: `FERRY_S3_PART_SIZE="12 parsecs" is not a size (unknown unit "parsecs"): use e.g.
+ * 16MiB (binary) or 16MB (decimal)`.
+ */
+export class ConfigError extends InputError {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    /** What is wrong, starting with a verb. */
+    readonly detail: string,
+  ) {
+    super(ConfigErrorCode.BadValue, `${variable}=${shellQuote(value)} ${detail}`);
+  }
+}
+
+/** The value types of the kinds. */
+interface KindValue {
+  bool: boolean;
+  size: number;
+  int: number;
+  duration: number;
+  string: string;
+  path: string;
+  url: string;
+  enum: string;
+}
+type ValueOf<N extends VarName> = KindValue[(typeof ENV_VARS)[N]['kind']];
+type HasDefault<N extends VarName> = (typeof ENV_VARS)[N] extends { default: string } ? true : false;
+/** A variable's value: never undefined when it has a literal default. */
+export type VarValue<N extends VarName> = HasDefault<N> extends true ? ValueOf<N> : ValueOf<N> | undefined;
+
+/**
+ * One variable's value from `env`: parsed, bounds-checked, the default when unset or blank. Throws
+ * {@link ConfigError} for a malformed value.
+ */
+export function readVar<N extends VarName>(name: N, env: Env = process.env): VarValue<N> {
+  const raw = env[name];
+  const spec: VarSpec = ENV_VARS[name];
+  if (raw === undefined || raw.trim() === '')
+    return (spec.default === undefined ? undefined : parseVar(name, spec.default)) as VarValue<N>;
+  return parseVar(name, raw) as VarValue<N>;
+}
+
+/** Every malformed variable in `env` (the empty list when all are fine): for a startup check or `--help`. */
+export function checkEnv(env: Env = process.env): ConfigError[] {
+  const out: ConfigError[] = [];
+  for (const name of Object.keys(ENV_VARS) as VarName[]) {
+    try {
+      readVar(name, env);
+    } catch (err) {
+      if (err instanceof ConfigError) out.push(err);
+      else throw err;
+    }
+  }
+  return out;
+}
+
+/**
+ * Typed getters over `env` (default: this process's environment, read at each call). Activities and tests
+ * hand in their own object: `ferryEnv({ FERRY_S3_PART_SIZE: '5MiB' }).s3PartSize()`.
+ */
+export function ferryEnv(env: Env = process.env) {
+  const get = <N extends VarName>(name: N): VarValue<N> => readVar(name, env);
+  const home = () => env.HOME || homedir();
+  return Object.freeze({
+    env,
+    taskQueue: () => get('FERRY_TASK_QUEUE'),
+    stateDir: () =>
+      get('FERRY_STATE_DIR') ?? join(env.XDG_STATE_HOME || join(home(), '.local', 'state'), 'ferry'),
+    toolsCache: () =>
+      get('FERRY_TOOLS_CACHE') ?? join(env.XDG_CACHE_HOME || join(home(), '.cache'), 'ferry', 'tools'),
+    /** An explicit binary for a tool that devserver/ starts, if the environment names one. */
+    toolBin: (tool: 'temporal' | 'minio' | 'aisnode') => get(TOOL_BIN_VARS[tool]),
+    serveToken: () => get('FERRY_SERVE_TOKEN'),
+    logLevel: () => get('FERRY_LOG_LEVEL') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR',
+    awsRegion: () => get('AWS_REGION') ?? get('AWS_DEFAULT_REGION'),
+    /** A custom S3 endpoint; undefined means AWS. */
+    s3Endpoint: () => get('AWS_ENDPOINT_URL_S3') ?? get('AWS_ENDPOINT_URL'),
+    /** Path-style addressing: as set, else on exactly when a custom endpoint is configured. */
+    s3ForcePathStyle: () =>
+      get('FERRY_S3_FORCE_PATH_STYLE') ??
+      (get('AWS_ENDPOINT_URL_S3') ?? get('AWS_ENDPOINT_URL')) !== undefined,
+    s3MultipartThreshold: () => get('FERRY_S3_MULTIPART_THRESHOLD'),
+    s3PartSize: () => get('FERRY_S3_PART_SIZE'),
+    s3QueueSize: () => get('FERRY_S3_QUEUE_SIZE'),
+    /** The AIStore proxy URL, without trailing slashes. */
+    aisEndpoint: () => get('AIS_ENDPOINT').replace(/\/+$/, ''),
+    /** Whether AIS_ENDPOINT is set (error messages say where the endpoint came from). */
+    aisEndpointFromEnv: () => (env.AIS_ENDPOINT ?? '').trim() !== '',
+    aisAuthnToken: () => get('AIS_AUTHN_TOKEN'),
+    aisVerifyMax: () => get('FERRY_AIS_VERIFY_MAX'),
+    skipPreflight: () => get('FERRY_SKIP_PREFLIGHT'),
+    trace: () => get('FERRY_TRACE'),
+    reclaim: () => get('FERRY_RECLAIM'),
+    httpHeadersTimeoutMs: () => get('FERRY_HTTP_HEADERS_TIMEOUT_MS'),
+    httpBodyTimeoutMs: () => get('FERRY_HTTP_BODY_TIMEOUT_MS'),
+    httpConnectTimeoutMs: () => get('FERRY_HTTP_CONNECT_TIMEOUT_MS'),
+    demoDir: () => get('FERRY_DEMO_DIR') ?? join(env.TMPDIR || tmpdir(), 'ferry-demo'),
+    putJournal: () => get('FERRY_PUT_JOURNAL'),
+    checkpointEveryMs: () => get('FERRY_CHECKPOINT_EVERY_MS'),
+  });
+}
+export type FerryEnv = ReturnType<typeof ferryEnv>;
+
+// --- internal ---
+
+const TOOL_BIN_VARS = {
+  temporal: 'FERRY_TEMPORAL_BIN',
+  minio: 'FERRY_MINIO_BIN',
+  aisnode: 'FERRY_AISNODE_BIN',
+} as const satisfies Record<string, VarName>;
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+function parseVar(name: VarName, raw: string): KindValue[VarKind] {
+  const spec: VarSpec = ENV_VARS[name];
+  const fail = (detail: string) => new ConfigError(name, raw, detail);
+  const t = raw.trim();
+  switch (spec.kind) {
+    case 'bool': {
+      const v = t.toLowerCase();
+      if (TRUE.has(v)) return true;
+      if (FALSE.has(v)) return false;
+      throw fail('is not 0 or 1');
+    }
+    case 'size':
+    case 'duration': {
+      let v: number;
+      try {
+        v = spec.kind === 'size' ? parseSize(t) : parseDuration(t);
+      } catch (err) {
+        if (err instanceof UnitError) throw fail(err.detail);
+        throw err;
+      }
+      const show = spec.kind === 'size' ? (n: number) => formatSize(n) : (n: number) => `${n}ms`;
+      if (spec.min !== undefined && v < spec.min) throw fail(`is below the minimum, ${show(spec.min)}`);
+      if (spec.max !== undefined && v > spec.max) throw fail(`is above the maximum, ${show(spec.max)}`);
+      return v;
+    }
+    case 'int': {
+      const lo = spec.min ?? 0;
+      const hi = spec.max ?? Number.MAX_SAFE_INTEGER;
+      const v = /^\d+$/.test(t) ? Number(t) : Number.NaN;
+      if (!(v >= lo && v <= hi)) throw fail(`is not an integer in [${lo}, ${hi}]`);
+      return v;
+    }
+    case 'enum': {
+      const v = spec.values?.find((x) => x.toLowerCase() === t.toLowerCase());
+      if (v === undefined) throw fail(`is not one of ${(spec.values ?? []).join(', ')}`);
+      return v;
+    }
+    case 'url': {
+      let ok = false;
+      try {
+        ok = /^https?:$/.test(new URL(t).protocol);
+      } catch {
+        ok = false;
+      }
+      if (!ok) throw fail('is not an http(s) URL');
+      return t;
+    }
+    case 'string':
+    case 'path':
+      return t;
+  }
+}
+
+/** `VAR=value` as a shell would take it back: bare when that is unambiguous, else double-quoted. */
+function shellQuote(v: string): string {
+  return /^[\w@%+=:,./-]+$/.test(v) ? v : JSON.stringify(v);
+}
+
+// The table is data: check it once, at load (here, below everything it uses), so a typo in a default fails
+// every test rather than one user.
+for (const [name, spec] of Object.entries(ENV_VARS) as [VarName, VarSpec][]) {
+  const r = VarSpecSchema.safeParse(spec);
+  if (!r.success) throw new Error(`lib/env.ts: ${name}: ${r.error.message}`);
+  if (spec.default !== undefined) parseVar(name, spec.default);
+}
