@@ -3,9 +3,8 @@
 // Light on purpose: loaded by every command before any SDK, so errors from the SDK are recognised by name
 // and gRPC status code rather than by instanceof.
 import { CommanderError } from 'commander';
-import { BucketUriError } from '../common/bucket-uri.js';
-import { SourceError } from '../common/source.js';
-import { TemplateError } from '../common/template.js';
+import { InputError } from '../common/errors.js';
+import { ferryEnv } from '../lib/env.js';
 
 /** 0 done · 1 error · 2 bad input or unusable destination (nothing started) · 3 finished with failures · 4 stopped. */
 export const EXIT = { ok: 0, error: 1, usage: 2, failures: 3, stopped: 4 } as const;
@@ -59,15 +58,15 @@ export function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   const { message, code } = explain(err);
   console.error(`ferry: ${message}`);
-  if (process.env.FERRY_DEBUG === '1' && err instanceof Error && err.stack) console.error(err.stack);
+  if (debug() && err instanceof Error && err.stack) console.error(err.stack);
   return code;
 }
 
 // --- internal ---
 function explain(err: unknown): { message: string; code: ExitCode } {
   if (err instanceof CLIError) return { message: err.message, code: err.code };
-  if (err instanceof TemplateError || err instanceof BucketUriError || err instanceof SourceError)
-    return { message: err.message, code: EXIT.usage };
+  // Templates, bucket URIs, sources, sizes, FERRY_* variables: input the user can fix, nothing started.
+  if (err instanceof InputError) return { message: err.message, code: EXIT.usage };
   const e = err as { name?: string; message?: string; cause?: { details?: string; message?: string } };
   const grpc = grpcCode(err);
   const detail = oneLine(e.cause?.details ?? e.cause?.message ?? e.message ?? String(err));
@@ -80,6 +79,15 @@ function explain(err: unknown): { message: string; code: ExitCode } {
   if (e.name === 'ServiceError' || grpc !== undefined)
     return { message: `Temporal: ${detail}`, code: EXIT.error };
   return { message: oneLine(e.message ?? String(err)), code: EXIT.error };
+}
+
+/** FERRY_DEBUG=1; a malformed value must not hide the error being reported. */
+function debug(): boolean {
+  try {
+    return ferryEnv().debug();
+  } catch {
+    return false;
+  }
 }
 
 /** The first line of a message: what follows (a stack, a dump) is for FERRY_DEBUG=1. */

@@ -18,17 +18,6 @@ export function humanBytes(n: number): string {
   return u === 0 ? `${v}B` : `${v.toFixed(2)}${units[u]}`;
 }
 
-/** Parse `10GiB`, `500MB`, `1.5g`, `1048576` into bytes; throws CLIError naming the option. */
-export function parseBytes(text: string, option: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?)b?\s*$/i.exec(text);
-  if (!m) throw new CLIError(`invalid ${option} "${text}": expected a size such as 500MiB, 10GB or 1048576`);
-  const pow = ' kmgtp'.indexOf((m[2] ?? '').toLowerCase() || ' ');
-  const base = m[3] || !m[2] ? 1024 : 1000;
-  const v = Math.round(Number(m[1]) * base ** Math.max(0, pow));
-  if (!Number.isSafeInteger(v)) throw new CLIError(`invalid ${option} "${text}": too large`);
-  return v;
-}
-
 export function parseIntOption(text: string, option: string, min: number, max: number): number {
   if (!/^\d+$/.test(text.trim()))
     throw new CLIError(`invalid ${option} "${text}": expected an integer in [${min}, ${max}]`);

@@ -3,7 +3,6 @@
 // the same ones), so a bound changed there changes `--help`, the CLI's check and the workflow's together.
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
 import {
   FmtRangeSchema,
   JobOptionsSchema,
@@ -11,7 +10,10 @@ import {
   type JobOptions,
   type SetOptionsInput,
 } from '../common/schemas.js';
-import { parseBytes, parseIntOption } from './format.js';
+import { SIZE_UNITS_HELP, UnitError, parseSize } from '../common/units.js';
+import { ferryEnv } from '../lib/env.js';
+import { CLIError } from './errors.js';
+import { parseIntOption } from './format.js';
 
 type Key = Exclude<keyof JobOptions, 'onlyIndexes'>;
 interface Entry {
@@ -33,7 +35,7 @@ const TABLE: readonly Entry[] = [
     key: 'limitBph',
     flags: '--limit-bph <size>',
     kind: 'size',
-    help: 'bandwidth limit in bytes per hour, e.g. 100GiB; 0 = none (KiB/MiB/GiB are 1024-based, KB/MB/GB 1000-based)',
+    help: `bandwidth limit in bytes per hour, e.g. 100GiB; 0 = none (${SIZE_UNITS_HELP})`,
   },
   {
     key: 'batchSize',
@@ -169,7 +171,7 @@ export function maxNamesOf(o: JobOpts): number {
 
 /** The copy task queue: --task-queue, else FERRY_TASK_QUEUE, else the default. */
 export function taskQueueOf(flags: { taskQueue?: string | undefined }): string {
-  return flags.taskQueue ?? process.env.FERRY_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+  return flags.taskQueue ?? ferryEnv().taskQueue();
 }
 
 /** The flags of a command line that steer how a job is started rather than what it does. */
@@ -192,9 +194,20 @@ function parseValue(e: Entry, v: string | boolean, schema: z.ZodType): number | 
   if (e.kind === 'flag') return v === true;
   const option = e.flags.split(' ')[0]!;
   if (e.kind === 'int') return parseInt(option, String(v), schema);
-  const n = parseBytes(String(v), option);
+  const n = sizeOf(String(v), option);
   const { min, max } = bounds(schema);
   return parseIntOption(String(n), option, min, max);
+}
+
+/** A size in the one grammar of common/units.ts, its error naming the option. */
+function sizeOf(text: string, option: string): number {
+  try {
+    return parseSize(text);
+  } catch (err) {
+    if (err instanceof UnitError)
+      throw new CLIError(`invalid ${option} ${JSON.stringify(text)}: ${err.detail}`);
+    throw err;
+  }
 }
 
 function parseInt(option: string, text: string, schema: z.ZodType): number {

@@ -2,6 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ferryEnv } from '../../lib/env.js';
 import { CLIError } from '../errors.js';
 import { parseIntOption } from '../format.js';
 
@@ -23,7 +24,7 @@ export function register(program: Command): void {
         throw new CLIError(`serve: ${root} is not a directory`);
       if (o.dotfiles !== 'deny' && o.dotfiles !== 'allow')
         throw new CLIError(`invalid --dotfiles "${o.dotfiles}": deny or allow`);
-      const token = o.token ?? process.env.FERRY_SERVE_TOKEN;
+      const token = o.token ?? ferryEnv().serveToken();
       const { startFileServer } = await import('../../lib/file-server/index.js');
       const server = await startFileServer({
         root,
