@@ -19,6 +19,7 @@ import {
 import { parseTemplate, type Template } from '../common/template.js';
 import { openBucket, type ObjectInfo } from '../lib/buckets/index.js';
 import { FerryError, classifyError, redactUrl } from '../lib/classify-error.js';
+import { ferryEnv } from '../lib/env.js';
 import { getObject, headObject, objectUrl } from '../lib/origin.js';
 
 /** What a heartbeat records; a retried attempt resumes from it. */
@@ -36,10 +37,11 @@ const HEARTBEAT_EVERY_MS = 1000;
  * after every object: each heartbeat() is encoded and crosses into the SDK's core, a cost paid thousands of
  * times a second on small objects. The worker flushes the latest checkpoint to the server once a second
  * anyway (worker/index.ts), so a retry after a crash redoes at most ~1.25 s of work, and an object committed
- * in that window is recognised by its metadata, not copied again. FERRY_CHECKPOINT_EVERY_MS overrides it
- * (0: after every object, which the unit tests use to observe each checkpoint).
+ * in that window is recognised by its metadata, not copied again. The default, 250 ms, is in lib/env.ts's
+ * table; FERRY_CHECKPOINT_EVERY_MS overrides it (0: after every object, which the unit tests use to observe
+ * each checkpoint).
  */
-const CHECKPOINT_EVERY_MS = 250;
+const checkpointEveryMs = (): number => ferryEnv().checkpointEveryMs();
 
 export async function copyBatch(raw: CopyBatchInput): Promise<CopyBatchOutput> {
   const parsed = CopyBatchInputSchema.safeParse(raw);
@@ -289,11 +291,6 @@ function link(body: Readable, hasher: Transform): void {
     if (!body.destroyed) body.destroy();
   });
   body.pipe(hasher);
-}
-
-function checkpointEveryMs(): number {
-  const v = process.env.FERRY_CHECKPOINT_EVERY_MS;
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : CHECKPOINT_EVERY_MS;
 }
 
 function range(start: number, end: number): number[] {

@@ -84,7 +84,7 @@ const HOST = '127.0.0.1';
 const FEAT_S3_REVERSE_PROXY = 1 << 13;
 
 export function aisnodeBinary(): string {
-  return toolBinary('aisnode', 'FERRY_AISNODE_BIN');
+  return toolBinary('aisnode');
 }
 
 export async function startAistore(opts: AistoreOptions = {}): Promise<AistoreCluster> {

@@ -47,7 +47,7 @@ export const MINIO_TEST_SECRET_KEY = 'ferry-test-secret';
 const HOST = '127.0.0.1';
 
 export function minioBinary(): string {
-  return toolBinary('minio', 'FERRY_MINIO_BIN');
+  return toolBinary('minio');
 }
 
 export async function startMinio(opts: MinioOptions = {}): Promise<MinioServer> {

@@ -39,7 +39,7 @@ export interface DevServer {
 }
 
 export function temporalBinary(): string {
-  return toolBinary('temporal', 'FERRY_TEMPORAL_BIN');
+  return toolBinary('temporal');
 }
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {

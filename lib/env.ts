@@ -94,7 +94,7 @@ export const ENV_VARS = {
   },
   AWS_REGION: {
     kind: 'string',
-    meaning: '`s3://` region (a profile’s region is not read); else AWS_DEFAULT_REGION',
+    meaning: '`s3://` region (not read from a profile); else AWS_DEFAULT_REGION',
   },
   AWS_DEFAULT_REGION: {
     kind: 'string',
@@ -133,7 +133,7 @@ export const ENV_VARS = {
   AIS_ENDPOINT: {
     kind: 'url',
     default: 'http://127.0.0.1:8080',
-    meaning: '`ais://` cluster: a proxy’s URL (default as the ais CLI’s)',
+    meaning: '`ais://` cluster: the URL of a proxy (the same default as the ais CLI)',
   },
   AIS_AUTHN_TOKEN: { kind: 'string', meaning: 'bearer token for an AuthN-enabled AIStore' },
   FERRY_AIS_VERIFY_MAX: {
@@ -162,7 +162,8 @@ export const ENV_VARS = {
   FERRY_RECLAIM: {
     kind: 'bool',
     default: '1',
-    meaning: '`0`: a starting worker does not hand back the attempts of dead workers on this host',
+    meaning:
+      '`0`: a starting worker does not hand back the attempts of dead workers on this host (see Guarantees)',
   },
   FERRY_HTTP_HEADERS_TIMEOUT_MS: {
     kind: 'duration',
@@ -313,13 +314,14 @@ export function ferryEnv(env: Env = process.env) {
 }
 export type FerryEnv = ReturnType<typeof ferryEnv>;
 
-// --- internal ---
-
-const TOOL_BIN_VARS = {
+/** The variable that names each binary devserver/ starts. */
+export const TOOL_BIN_VARS = {
   temporal: 'FERRY_TEMPORAL_BIN',
   minio: 'FERRY_MINIO_BIN',
   aisnode: 'FERRY_AISNODE_BIN',
 } as const satisfies Record<string, VarName>;
+
+// --- internal ---
 
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);

@@ -5,24 +5,21 @@
 // backoff; the retry skips everything already done. A second retry layer would multiply attempts.
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { httpStatusError } from './classify-error.js';
+import { ferryEnv } from './env.js';
 
 let agent: Dispatcher | undefined;
 
-function envMs(name: string, fallback: number): number {
-  const v = Number(process.env[name]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 export function originAgent(): Dispatcher {
+  const env = ferryEnv();
   agent ??= new Agent({
     // Keep idle sockets longer than the gap between two batches so connections are reused across them.
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 120_000,
     // A stalled origin must not hold a slot forever: the retry policy takes over. Overridable (tests use short
     // values to exercise stalls quickly).
-    headersTimeout: envMs('FERRY_HTTP_HEADERS_TIMEOUT_MS', 60_000),
-    bodyTimeout: envMs('FERRY_HTTP_BODY_TIMEOUT_MS', 60_000),
-    connectTimeout: envMs('FERRY_HTTP_CONNECT_TIMEOUT_MS', 10_000),
+    headersTimeout: env.httpHeadersTimeoutMs(),
+    bodyTimeout: env.httpBodyTimeoutMs(),
+    connectTimeout: env.httpConnectTimeoutMs(),
     connections: 512,
     // Dataset hosts often redirect to a CDN or a storage node (AIStore answers GET with 301); follow a few.
   }).compose(interceptors.redirect({ maxRedirections: 5 }));

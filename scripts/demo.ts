@@ -4,12 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ferryEnv } from '../lib/env.js';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'client', 'main.js');
-const root = join(process.env.FERRY_DEMO_DIR ?? join(tmpdir(), 'ferry-demo'));
+const root = ferryEnv().demoDir();
 const src = join(root, 'src');
 const bucket = join(root, 'bucket');
 

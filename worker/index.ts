@@ -13,6 +13,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
+import { ferryEnv } from '../lib/env.js';
 
 /** The compiled workflow entry (dist/workflows/index.js). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
@@ -45,9 +46,7 @@ let runtimeInstalled = false;
  * The SDK logs every worker state change at INFO; a CLI user wants warnings only. Must run before the first
  * NativeConnection or Worker is created (the runtime is a process-wide singleton).
  */
-export function installRuntime(
-  level: LogLevel = (process.env.FERRY_LOG_LEVEL?.toUpperCase() as LogLevel) || 'WARN',
-): void {
+export function installRuntime(level: LogLevel = ferryEnv().logLevel()): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger(level) });

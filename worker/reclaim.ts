@@ -14,6 +14,7 @@
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { ErrorType } from '../common/errors.js';
+import { ferryEnv } from '../lib/env.js';
 
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (@temporalio/proto is not ours). */
 const STARTED = 2;
@@ -49,7 +50,7 @@ export interface ReclaimOptions {
 
 /** Returns how many attempts were handed back. Errors are the caller's to log: this is an optimisation. */
 export async function reclaimDeadAttempts(o: ReclaimOptions): Promise<number> {
-  if (process.env.FERRY_RECLAIM === '0' || o.taskQueues.length === 0) return 0;
+  if (!ferryEnv().reclaim() || o.taskQueues.length === 0) return 0;
   const queues = o.taskQueues.map((q) => `'${q.replace(/['\\]/g, '')}'`).join(', ');
   const query = `ExecutionStatus = 'Running' AND TaskQueue IN (${queues})`;
   let reclaimed = 0;

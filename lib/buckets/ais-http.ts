@@ -3,10 +3,10 @@
 import type { Dispatcher } from 'undici';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
-import { envBytes } from './wire.js';
+import { ENV_VARS, ferryEnv, type Env } from '../env.js';
 
-/** The ais CLI's default cluster URL. */
-export const DEFAULT_AIS_ENDPOINT = 'http://127.0.0.1:8080';
+/** The ais CLI's default cluster URL (the table in lib/env.ts holds it). */
+export const DEFAULT_AIS_ENDPOINT = ENV_VARS.AIS_ENDPOINT.default;
 /** Statuses with which a proxy sends a request on to the target that owns the object. */
 export const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -19,13 +19,14 @@ export interface AisSettings {
   verifyMax: number;
 }
 
-export function aisSettingsFromEnv(): AisSettings {
-  const fromEnv = process.env.AIS_ENDPOINT?.trim();
+/** The AIStore settings of an environment (this process's by default). Throws ConfigError on a malformed knob. */
+export function aisSettingsFromEnv(env: Env = process.env): AisSettings {
+  const e = ferryEnv(env);
   return {
-    endpoint: (fromEnv || DEFAULT_AIS_ENDPOINT).replace(/\/+$/, ''),
-    endpointFromEnv: !!fromEnv,
-    token: process.env.AIS_AUTHN_TOKEN?.trim() || undefined,
-    verifyMax: envBytes('FERRY_AIS_VERIFY_MAX', 4 * 1024 * 1024, 0),
+    endpoint: e.aisEndpoint(),
+    endpointFromEnv: e.aisEndpointFromEnv(),
+    token: e.aisAuthnToken(),
+    verifyMax: e.aisVerifyMax(),
   };
 }
 

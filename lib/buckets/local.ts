@@ -29,6 +29,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
+import { ferryEnv } from '../env.js';
 import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutBytesOptions, PutOptions } from './types.js';
 
 const STATE_DIR = '.ferry';
@@ -121,7 +122,7 @@ export class LocalBucket implements Bucket {
       await rename(tmp, final);
       // Test instrumentation: one line per committed write, so crash tests can count objects written twice
       // across worker processes. Off unless the variable is set.
-      if (process.env.FERRY_PUT_JOURNAL) appendFileSync(process.env.FERRY_PUT_JOURNAL, `${name}\n`);
+      journalPut(name);
       return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, sha256 } };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -190,7 +191,7 @@ export class LocalBucket implements Bucket {
       throw err;
     }
     if (performance.now() - t0 > SLOW_SYNC_COMMIT_MS) this.asyncUntil = Date.now() + SYNC_BACKOFF_MS;
-    if (process.env.FERRY_PUT_JOURNAL) appendFileSync(process.env.FERRY_PUT_JOURNAL, `${name}\n`);
+    journalPut(name);
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
 
@@ -365,4 +366,10 @@ function writeAllSync(fd: number, chunks: Buffer[]): void {
     }
     pending = rest;
   }
+}
+
+/** Test instrumentation (FERRY_PUT_JOURNAL): one line per committed write. */
+function journalPut(name: string): void {
+  const journal = ferryEnv().putJournal();
+  if (journal) appendFileSync(journal, `${name}\n`);
 }

@@ -7,11 +7,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
-import { envBool, envBytes, envInt } from './wire.js';
+import { ferryEnv, type Env } from '../env.js';
 
 export const MiB = 1024 * 1024;
-/** S3's limit: each part at least 5 MiB except the last. */
-const MIN_PART_SIZE = 5 * MiB;
 
 export interface S3Settings {
   /** Custom endpoint (MinIO, AIStore's `/s3`, ...); undefined = AWS. */
@@ -26,16 +24,17 @@ export interface S3Settings {
   queueSize: number;
 }
 
-/** The S3 settings of this process's environment. Throws FerryError(InvalidInput) on a malformed knob. */
-export function s3SettingsFromEnv(): S3Settings {
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || undefined;
+/** The S3 settings of an environment (this process's by default). Throws ConfigError on a malformed knob. */
+export function s3SettingsFromEnv(env: Env = process.env): S3Settings {
+  // S3's limits (at most 10,000 parts, each at least 5 MiB but the last) are FERRY_S3_PART_SIZE's bounds there.
+  const e = ferryEnv(env);
   return {
-    endpoint,
-    region: process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || 'us-east-1',
-    forcePathStyle: envBool('FERRY_S3_FORCE_PATH_STYLE') ?? endpoint !== undefined,
-    multipartThreshold: envBytes('FERRY_S3_MULTIPART_THRESHOLD', 64 * MiB, 0),
-    partSize: envBytes('FERRY_S3_PART_SIZE', 16 * MiB, MIN_PART_SIZE),
-    queueSize: envInt('FERRY_S3_QUEUE_SIZE', 4, 1, 64),
+    endpoint: e.s3Endpoint(),
+    region: e.awsRegion(),
+    forcePathStyle: e.s3ForcePathStyle(),
+    multipartThreshold: e.s3MultipartThreshold(),
+    partSize: e.s3PartSize(),
+    queueSize: e.s3QueueSize(),
   };
 }
 

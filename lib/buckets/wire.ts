@@ -1,8 +1,6 @@
-// What the S3 and AIStore drivers share: ferry's metadata as HTTP header values, the commit guard that keeps an
-// object invisible until beforeCommit has passed, and the environment knobs they read.
+// What the S3 and AIStore drivers share: ferry's metadata as HTTP header values, and the commit guard that keeps
+// an object invisible until beforeCommit has passed. (Their environment knobs are read through lib/env.ts.)
 import { Readable } from 'node:stream';
-import { ErrorType } from '../../common/errors.js';
-import { FerryError } from '../classify-error.js';
 import type { ObjectMeta } from './types.js';
 
 /**
@@ -120,36 +118,6 @@ export function guardCommit(
 /** `AbortSignal.any` for Node 20.11 (added in 20.3, typed here since @types/node lags in places). */
 export function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
   return AbortSignal.any(signals.filter((s): s is AbortSignal => s !== undefined));
-}
-
-/** A size from the environment: bytes, or a number with KiB/MiB/GiB (or K/M/G) suffix. */
-export function envBytes(name: string, dflt: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return dflt;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$/i.exec(raw);
-  if (!m) throw new FerryError(ErrorType.InvalidInput, `${name}=${raw}: expected a size such as 16MiB`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  const v = Math.floor(Number(m[1]) * mult);
-  if (v < min) throw new FerryError(ErrorType.InvalidInput, `${name}=${raw}: at least ${min} bytes`);
-  return v;
-}
-
-export function envInt(name: string, dflt: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return dflt;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new FerryError(ErrorType.InvalidInput, `${name}=${raw}: expected an integer in [${min}, ${max}]`);
-  return v;
-}
-
-/** `0/1/true/false/yes/no`, or undefined when unset. */
-export function envBool(name: string): boolean | undefined {
-  const raw = process.env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return undefined;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new FerryError(ErrorType.InvalidInput, `${name}=${process.env[name]}: expected 0 or 1`);
 }
 
 /**
