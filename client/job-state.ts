@@ -88,6 +88,8 @@ export async function jobSnapshot(
   conn: Connected,
   id: string,
   desc?: WorkflowExecutionDescription,
+  /** This process runs a worker on the job's queue (`--wait`): no need to ask, and none to say otherwise. */
+  ownWorker = false,
 ): Promise<JobSnapshot> {
   const d = desc ?? (await describeJob(conn, id));
   const sa = d.typedSearchAttributes;
@@ -106,7 +108,7 @@ export async function jobSnapshot(
     pending: pendingActivities(conn, d),
   };
   if (status !== 'running') return snap;
-  snap.workerPolling = await workerPolls(conn, d.taskQueue);
+  snap.workerPolling = ownWorker || (await workerPolls(conn, d.taskQueue));
   if (!snap.workerPolling) {
     snap.unanswered = noWorkerLine(d.taskQueue);
     return snap;

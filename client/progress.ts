@@ -17,7 +17,11 @@ export function progressLine(p: Progress): string {
 }
 
 /** Live progress of one or more jobs until they close. */
-export async function watchJobs(conn: Connected, ids: string[], opts: { quiet: boolean }): Promise<void> {
+export async function watchJobs(
+  conn: Connected,
+  ids: string[],
+  opts: { quiet: boolean; ownWorker?: boolean },
+): Promise<void> {
   const tty = process.stderr.isTTY && !opts.quiet;
   const tasks = new Listr(
     ids.map((id) => ({
@@ -35,7 +39,7 @@ export async function watchJobs(conn: Connected, ids: string[], opts: { quiet: b
           () => closed.abort(),
         );
         for (;;) {
-          const snap = await jobSnapshot(conn, id);
+          const snap = await jobSnapshot(conn, id, undefined, opts.ownWorker);
           if (snap.status !== 'running') {
             task.title = `${id}: ${snap.status}`;
             return;

@@ -147,7 +147,7 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
       return EXIT.ok;
     }
     if (ui) log(ui);
-    await watchJobs(conn, [handle.workflowId], { quiet: flags.quiet ?? false });
+    await watchJobs(conn, [handle.workflowId], { quiet: flags.quiet ?? false, ownWorker: true });
     trace('job closed');
     return await printResult(conn.client, jobId);
   } finally {

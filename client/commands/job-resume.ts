@@ -78,7 +78,7 @@ async function resumeJob(id: string, flags: ResumeOpts): Promise<number> {
         });
         try {
           if (dir) console.error(`serving ${dir.root} for job ${id} on ${dir.hostQueue}`);
-          await watchJobs(conn, [id], { quiet: flags.quiet ?? false });
+          await watchJobs(conn, [id], { quiet: flags.quiet ?? false, ownWorker: true });
           return await printResult(conn.client, id);
         } finally {
           await workers.shutdown();

@@ -68,6 +68,10 @@ test('no worker: start warns, show answers from the server, set refuses, signals
   assert.equal(pause.stdout, `pause requested for job ${id}\n`);
   oneLine(pause, `ferry: warning: ${noWorker(q)}; the pause takes effect when one does`, 'job pause');
 
+  // A live watch says the same in place of its bar, and keeps watching.
+  const watch = h.spawn('watch', ['show', 'job', id, '--progress']);
+  await watch.waitFor(/no worker is polling task queue `test-/);
+
   // A worker appears: the recorded pause applies, queries are answered, set works, nothing is said about workers.
   await h.worker();
   const paused = await h.waitForProgress(id, (p) => p.state === 'paused');
@@ -82,9 +86,8 @@ test('no worker: start warns, show answers from the server, set refuses, signals
   const resumed = await h.run(['job', 'resume', id]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.equal(resumed.stderr, '');
-  const done = await h.run(['show', 'job', id, '--progress']);
-  assert.equal(done.code, 0, done.stderr);
-  assert.match(done.stdout, /completed: 40 copied/);
+  assert.equal(await watch.exited, 0, watch.stderr());
+  assert.match(watch.stdout(), /completed: 40 copied/);
 });
 
 test('one line and a documented exit code for errors from the server or the connection', async (t) => {
