@@ -1,15 +1,17 @@
-// Activity factory: activities that need dependencies get them from here (STYLE.md), and workflows proxy
-// `ReturnType<typeof createActivities>` so they import types only.
+// Activity factory: every activity is built here from its dependencies (STYLE.md), so a test hands in its own
+// and nothing reads process state; workflows proxy `ReturnType<typeof createActivities>` and import types only.
 import { hostname } from 'node:os';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { BucketUriError } from '../common/bucket-uri.js';
 import { ErrorType } from '../common/errors.js';
-import { openBucket } from '../lib/buckets/index.js';
-import { copyBatch } from './copy-batch.js';
+import { openBucket as openCachedBucket, type Bucket } from '../lib/buckets/index.js';
 import { toApplicationFailure } from '../lib/classify-error.js';
+import { createOrigin, type Origin } from '../lib/origin.js';
+import { CHECKPOINT_EVERY_MS, makeCopyBatch } from './copy-batch.js';
 import { makeServeDirectory } from './serve-directory.js';
-import { sourceMatcher, syncDelete, type SourceNames } from './sync-delete.js';
+import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
+import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
 
 export interface ActivityDeps {
   /** Root directory this worker may serve (`ferry worker --serve-root`); undefined = none. */
@@ -18,9 +20,25 @@ export interface ActivityDeps {
   client?: () => Promise<Client>;
   advertiseHost?: string;
   bind?: string;
+  /** HTTP client of the origin. @default createOrigin() with default timeouts, one pool per createActivities */
+  origin?: Origin;
+  /** Bucket URI → bucket. @default lib/buckets openBucket (one Bucket per URI per process) */
+  openBucket?: (uri: string) => Promise<Bucket>;
+  /** How often copyBatch hands its checkpoint to the SDK between objects. @default {@link CHECKPOINT_EVERY_MS} */
+  checkpointEveryMs?: number;
+  /** Called once per object committed by copyBatch (crash tests count double writes). @default none */
+  putJournal?: (name: string) => void;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {
+  const open = deps.openBucket ?? openCachedBucket;
+  const copyBatch = makeCopyBatch({
+    origin: deps.origin ?? createOrigin(),
+    openBucket: open,
+    checkpointEveryMs: deps.checkpointEveryMs ?? CHECKPOINT_EVERY_MS,
+    ...(deps.putJournal ? { putJournal: deps.putJournal } : {}),
+    templates: new Map(),
+  });
   return {
     async greet(input: { name: string }): Promise<string> {
       return `hello ${input.name} from ${hostname()}`;
@@ -29,7 +47,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     /** Create the destination bucket iff it is missing. */
     async prepareBucket(input: { destination: string }): Promise<{ created: boolean }> {
       try {
-        return await (await openBucket(input.destination)).ensure();
+        return await (await open(input.destination)).ensure();
       } catch (err) {
         if (err instanceof BucketUriError)
           throw ApplicationFailure.create({
@@ -53,7 +71,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     }): Promise<{ removed: number }> {
       try {
         return await (
-          await openBucket(input.destination)
+          await open(input.destination)
         ).cleanupJob(input.jobId, {
           ...(input.startedAtMs !== undefined ? { startedAtMs: input.startedAtMs } : {}),
           ...(input.source ? { isName: sourceMatcher(input.source) } : {}),
@@ -64,9 +82,9 @@ export function createActivities(deps: ActivityDeps = {}) {
     },
 
     /** --sync: delete destination objects (under the bucket URI) that are not among the job's names. */
-    async syncDelete(input: Parameters<typeof syncDelete>[0]): ReturnType<typeof syncDelete> {
+    async syncDelete(input: SyncDeleteInput): ReturnType<typeof syncDelete> {
       try {
-        return await syncDelete(input);
+        return await syncDelete(input, open);
       } catch (err) {
         if (err instanceof CancelledFailure) throw err;
         throw toApplicationFailure(err);

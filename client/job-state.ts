@@ -3,6 +3,8 @@
 // A query (which only a worker answers) is issued only when a worker polls the job's queue, and with a short
 // deadline; with no worker the CLI says so in one line instead of hanging on the query.
 import { WorkflowNotFoundError, type WorkflowExecutionDescription } from '@temporalio/client';
+import { readCheckpoint } from '../common/checkpoint.js';
+import { progressRates } from '../common/progress.js';
 import { QueryName } from '../common/queues.js';
 import type { Progress, Totals } from '../common/schemas.js';
 import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
@@ -145,17 +147,8 @@ export function withInFlight(p: Progress, pending: PendingActivity[]): Progress 
   }
   // Rates from the job's start: a query handler only knows the time of the last workflow task.
   const elapsedMs = Math.max(1, Date.now() - p.startedAtMs);
-  const done = Math.min(p.total, totals.copied + totals.skipped + totals.failed);
-  const objectsPerSec = ((totals.copied + totals.skipped) * 1000) / elapsedMs;
-  return {
-    ...p,
-    totals,
-    done,
-    elapsedMs,
-    objectsPerSec,
-    bytesPerSec: (totals.bytes * 1000) / elapsedMs,
-    etaMs: objectsPerSec > 0 ? ((p.total - done) / objectsPerSec) * 1000 : null,
-  };
+  const rates = progressRates(totals, elapsedMs, p.total);
+  return { ...p, totals, elapsedMs, ...rates, done: Math.min(p.total, rates.done) };
 }
 
 // --- internal ---
@@ -168,8 +161,9 @@ function pendingActivities(conn: Connected, d: WorkflowExecutionDescription): Pe
     const payload = pa.heartbeatDetails?.payloads?.[0];
     if (payload) {
       try {
-        const cp = converter.fromPayload<{ totals?: Totals }>(payload);
-        if (cp?.totals) a.totals = cp.totals;
+        // copyBatch heartbeats a checkpoint (common/checkpoint.ts); other activities' details do not parse.
+        const cp = readCheckpoint(converter.fromPayload(payload));
+        if (cp) a.totals = cp.totals;
       } catch {
         // an undecodable heartbeat only leaves the totals a little behind
       }

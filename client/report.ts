@@ -2,7 +2,12 @@
 // history: the run's input, and — for a running job no worker answers for — the totals of its finished batches.
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
-import type { CopyBatchOutput, MigrationInput, MigrationReport, Totals } from '../common/schemas.js';
+import {
+  CopyBatchOutputSchema,
+  type MigrationInput,
+  type MigrationReport,
+  type Totals,
+} from '../common/schemas.js';
 import { EXIT, type ExitCode } from './errors.js';
 import { humanBytes, humanDuration, table } from './format.js';
 
@@ -87,7 +92,9 @@ export function historyTotals(client: Client, history: History): Totals {
     const payload = done.result?.payloads?.[0];
     if (!payload) continue;
     try {
-      const out = converter.fromPayload<CopyBatchOutput>(payload);
+      const r = CopyBatchOutputSchema.safeParse(converter.fromPayload(payload));
+      if (!r.success) continue;
+      const out = r.data;
       totals.copied += out.totals.copied;
       totals.skipped += out.totals.skipped;
       totals.failed += out.totals.failed;

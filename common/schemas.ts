@@ -67,6 +67,12 @@ export const JobOptionsSchema = z.object({
     .array(z.tuple([z.number().int().min(0), z.number().int().min(1)]))
     .max(10_000)
     .optional(),
+  /**
+   * Continue-as-new once a run's history passes this many events (or the server suggests it). Tests lower it to
+   * cross runs quickly; absent in production inputs, so old inputs run unchanged.
+   * @default 4000 (well below Temporal's 50k-event limit and the 10k per-run budget ferry holds itself to)
+   */
+  continueAsNewAtEvents: z.number().int().min(200).max(4000).optional(),
 });
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
 

@@ -1,5 +1,5 @@
 // Builds ferry workers. One process may run several: the shared copy queue and the data host's own queue.
-import { readdirSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -14,6 +14,7 @@ import {
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
 import { ferryEnv } from '../lib/env.js';
+import { createOrigin } from '../lib/origin.js';
 
 /** The compiled workflow entry (dist/workflows/index.js). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
@@ -59,7 +60,7 @@ export async function createFerryWorker(opts: FerryWorkerOptions): Promise<Worke
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(opts),
+    activities: createActivities({ ...depsFromEnv(), ...opts }),
     maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 16,
     // Flush activity heartbeats at least every second: a retried copyBatch redoes at most ~1 s of work
     // after a crash, and a job stop reaches running batches within a second.
@@ -79,6 +80,23 @@ export const quietBundlerLogger = {
 };
 
 // --- internal ---
+
+/** The activities' dependencies that come from the environment: read here, where the worker is composed. */
+function depsFromEnv(): ActivityDeps {
+  const env = ferryEnv();
+  const journal = env.putJournal();
+  return {
+    origin: createOrigin({
+      headersTimeoutMs: env.httpHeadersTimeoutMs(),
+      bodyTimeoutMs: env.httpBodyTimeoutMs(),
+      connectTimeoutMs: env.httpConnectTimeoutMs(),
+    }),
+    checkpointEveryMs: env.checkpointEveryMs(),
+    // Test instrumentation: one line per committed object, so crash tests can count objects written twice
+    // across worker processes. Off unless FERRY_PUT_JOURNAL is set.
+    ...(journal ? { putJournal: (name: string) => appendFileSync(journal, `${name}\n`) } : {}),
+  };
+}
 
 /** Workflow code (and the pure modules it imports) compiled after the bundle was made means a stale bundle. */
 function prebuiltIsFresh(): boolean {

@@ -1,14 +1,20 @@
-// serveWorkflow: holds the long-running serveDirectory activity on the data host's task queue. It is a child
-// of the migration started with ParentClosePolicy ABANDON, so it survives the migration's continue-as-new;
-// the migration cancels it when the copy is done.
+// Step 1 of a `directory` source: serveWorkflow holds the long-running serveDirectory activity on the data
+// host's task queue. It is a child of the migration started with ParentClosePolicy ABANDON, so it survives the
+// migration's continue-as-new; the migration cancels it when the copy is done.
 import {
-  ActivityCancellationType,
+  ApplicationFailure,
   CancellationScope,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  condition,
   isCancellation,
   proxyActivities,
+  startChild,
 } from '@temporalio/workflow';
-import { NON_RETRYABLE_TYPES } from '../common/errors.js';
 import type { FerryActivities } from '../activities/index.js';
+import { ErrorType } from '../common/errors.js';
+import { serveActivityOptions } from './activity-options.js';
+import type { JobStatus } from './progress.js';
 
 export interface ServeWorkflowInput {
   root: string;
@@ -18,19 +24,7 @@ export interface ServeWorkflowInput {
 }
 
 export async function serveWorkflow(input: ServeWorkflowInput): Promise<void> {
-  const { serveDirectory } = proxyActivities<FerryActivities>({
-    taskQueue: input.hostQueue,
-    // Serves until cancelled; liveness comes from heartbeats (the activity beats every 2 s).
-    startToCloseTimeout: '30 days',
-    heartbeatTimeout: '15 seconds',
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    // A dead data-host worker is a wait, not a failure: retry without limit, backing off to 30 s.
-    retry: {
-      initialInterval: '1 second',
-      maximumInterval: '30 seconds',
-      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
-    },
-  });
+  const { serveDirectory } = proxyActivities<FerryActivities>(serveActivityOptions(input.hostQueue));
   try {
     await serveDirectory({ root: input.root, workflowId: input.migrationWorkflowId });
   } catch (err) {
@@ -38,4 +32,44 @@ export async function serveWorkflow(input: ServeWorkflowInput): Promise<void> {
     throw err;
   }
   void CancellationScope; // (kept for readers: cancellation arrives through the workflow's root scope)
+}
+
+/**
+ * The migration's side of step 1: start the serve child as `serveId` and wait until it signalled its URL
+ * (status.servedUrl), failed, or the job was stopped. A failed child fails the job with its root cause's type.
+ */
+export async function startServing(
+  dir: { root: string; hostQueue: string },
+  jobId: string,
+  serveId: string,
+  status: JobStatus,
+): Promise<void> {
+  const child = await startChild(serveWorkflow, {
+    workflowId: serveId,
+    args: [{ root: dir.root, hostQueue: dir.hostQueue, migrationWorkflowId: jobId }],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
+  let serveFailure: unknown;
+  child.result().catch((err: unknown) => {
+    serveFailure = err;
+  });
+  await condition(() => status.servedUrl !== undefined || serveFailure !== undefined || status.stopRequested);
+  if (serveFailure !== undefined && status.servedUrl === undefined) {
+    // Surface the root cause (e.g. ServeRootDenied) as this job's failure, typed and non-retryable.
+    const root = rootCause(serveFailure);
+    throw ApplicationFailure.create({
+      type: root instanceof ApplicationFailure && root.type ? root.type : ErrorType.ServeFailed,
+      message: `step 1 (serve ${dir.root}) failed: ${root instanceof Error ? root.message : String(root)}`,
+      nonRetryable: true,
+    });
+  }
+}
+
+// --- internal ---
+
+function rootCause(err: unknown): unknown {
+  let e = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e;
 }

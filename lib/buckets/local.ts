@@ -12,7 +12,6 @@
 // Measured with `npm run bench` (2 vCPU): 50,000 × 4 KiB 1,036 → 1,865 objects/s, 10,000 × 64 KiB 845 → 1,042.
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  appendFileSync,
   closeSync,
   createReadStream,
   createWriteStream,
@@ -29,7 +28,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
-import { ferryEnv } from '../env.js';
 import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutBytesOptions, PutOptions } from './types.js';
 
 const STATE_DIR = '.ferry';
@@ -120,9 +118,6 @@ export class LocalBucket implements Bucket {
       // Sidecar first, data rename last: the rename is the commit point.
       await writeFile(scPath, JSON.stringify(sidecar));
       await rename(tmp, final);
-      // Test instrumentation: one line per committed write, so crash tests can count objects written twice
-      // across worker processes. Off unless the variable is set.
-      journalPut(name);
       return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, sha256 } };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
@@ -191,7 +186,6 @@ export class LocalBucket implements Bucket {
       throw err;
     }
     if (performance.now() - t0 > SLOW_SYNC_COMMIT_MS) this.asyncUntil = Date.now() + SYNC_BACKOFF_MS;
-    journalPut(name);
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
 
@@ -366,10 +360,4 @@ function writeAllSync(fd: number, chunks: Buffer[]): void {
     }
     pending = rest;
   }
-}
-
-/** Test instrumentation (FERRY_PUT_JOURNAL): one line per committed write. */
-function journalPut(name: string): void {
-  const journal = ferryEnv().putJournal();
-  if (journal) appendFileSync(journal, `${name}\n`);
 }

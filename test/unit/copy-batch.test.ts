@@ -13,24 +13,18 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Info } from '@temporalio/activity';
 
-import { copyBatch } from '../../activities/copy-batch.js';
+import { createActivities } from '../../activities/index.js';
+import type { Checkpoint } from '../../common/checkpoint.js';
 import { LocalBucket } from '../../lib/buckets/local.js';
 import { startFileServer } from '../../lib/file-server/index.js';
 import type { FileServer } from '../../lib/file-server/index.js';
 import { ErrorType } from '../../common/errors.js';
-import type { CopyBatchInput, CopyBatchOutput, ObjectFailure, Totals } from '../../common/schemas.js';
+import type { CopyBatchInput, CopyBatchOutput, ObjectFailure } from '../../common/schemas.js';
 
 // Checkpoint after every object (production: at most every 250 ms), so each one can be observed.
-process.env.FERRY_CHECKPOINT_EVERY_MS = '0';
+const { copyBatch } = createActivities({ checkpointEveryMs: 0 });
 
 // --- fixtures ---
-
-/** What copyBatch heartbeats (activities/copy-batch.ts `Checkpoint`), as the test reads it. */
-interface Checkpoint {
-  done: string;
-  totals: Totals;
-  failures: ObjectFailure[];
-}
 
 interface Origin {
   dir: string;

@@ -1,0 +1,71 @@
+// A copy batch's bookkeeping: which positions are done (the bitset), what they amount to (totals), which
+// objects failed for good and which still fail transiently — and the checkpoint (common/checkpoint.ts) that
+// copyBatch heartbeats from it, so a retried attempt resumes where this one was.
+import { decodeBitset, encodeBitset, isSet, newBitset, setBit } from '../common/bitset.js';
+import { MAX_TRANSIENT_DETAILS, type BatchIncompleteDetails, type Checkpoint } from '../common/checkpoint.js';
+import { zeroTotals, type ObjectFailure, type Totals } from '../common/schemas.js';
+
+export class BatchCheckpoint {
+  private readonly done: Uint8Array;
+  readonly totals: Totals;
+  /** Failed for good: counted and done. */
+  readonly failures: ObjectFailure[];
+  /** Failing transiently in this attempt: not done, the next attempt tries them again. */
+  readonly transient: ObjectFailure[] = [];
+  private failuresSnapshot: ObjectFailure[];
+
+  /** For `n` positions, resuming from a previous attempt's checkpoint if there is one. */
+  constructor(n: number, prev?: Checkpoint) {
+    this.done = prev ? decodeBitset(prev.done, n) : newBitset(n);
+    this.totals = prev ? { ...prev.totals } : zeroTotals();
+    this.failures = prev ? [...prev.failures] : [];
+    this.failuresSnapshot = [...this.failures];
+  }
+
+  isDone(p: number): boolean {
+    return isSet(this.done, p);
+  }
+
+  markDone(p: number): void {
+    setBit(this.done, p);
+  }
+
+  // Each of these counts and marks done in one synchronous step: a heartbeat between the two would checkpoint a
+  // count without its bit, and a retry after a crash right then would count the object twice.
+
+  copied(p: number, bytes: number): void {
+    setBit(this.done, p);
+    this.totals.copied++;
+    this.totals.bytes += bytes;
+  }
+
+  skipped(p: number): void {
+    setBit(this.done, p);
+    this.totals.skipped++;
+  }
+
+  failed(p: number, failure: ObjectFailure): void {
+    setBit(this.done, p);
+    this.totals.failed++;
+    this.failures.push(failure);
+  }
+
+  failedTransiently(failure: ObjectFailure): void {
+    this.transient.push(failure);
+  }
+
+  /**
+   * A snapshot, failures included: the SDK serializes heartbeat details after heartbeat() returns, and a
+   * checkpoint whose failures ran ahead of its done bits would record those failures twice on resume.
+   * failures only grows, so the copy is redone only when it did (not once per heartbeat).
+   */
+  checkpoint(): Checkpoint {
+    if (this.failuresSnapshot.length !== this.failures.length) this.failuresSnapshot = [...this.failures];
+    return { done: encodeBitset(this.done), totals: { ...this.totals }, failures: this.failuresSnapshot };
+  }
+
+  /** Details of the BatchIncomplete failure that hands the transient failures to a retry (or the report). */
+  incompleteDetails(): BatchIncompleteDetails {
+    return { ...this.checkpoint(), transient: this.transient.slice(0, MAX_TRANSIENT_DETAILS) };
+  }
+}

@@ -1,0 +1,89 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } from '@temporalio/common';
+
+import { encodeBitset, newBitset, setBit } from '../../common/bitset.js';
+import { ErrorType } from '../../common/errors.js';
+import { zeroTotals, type CopyBatchInput } from '../../common/schemas.js';
+import { Ledger } from '../../workflows/ledger.js';
+
+const batch: CopyBatchInput = {
+  jobId: 'j',
+  baseUrl: 'http://origin/',
+  maxNames: 100,
+  start: 10,
+  end: 20,
+  destination: 'file:///b',
+  concurrency: 1,
+  skipExisting: false,
+  limitBps: 0,
+};
+const fresh = () => new Ledger({ totals: zeroTotals(), failures: [], failedRanges: [] });
+const activityFailure = (cause: Error) =>
+  new ActivityFailure('activity failed', 'copyBatch', '1', RetryState.MAXIMUM_ATTEMPTS_REACHED, '', cause);
+
+describe('Ledger.recordBatchFailure', () => {
+  it('keeps what a batch out of retries finished and reports the rest', () => {
+    const done = newBitset(10);
+    for (const p of [0, 1, 2, 3, 4, 5, 6]) setBit(done, p);
+    const transient = [{ index: 17, name: 'o17', type: 'NetworkError', message: 'reset', retryable: true }];
+    const details = {
+      done: encodeBitset(done),
+      totals: { copied: 7, skipped: 0, failed: 0, bytes: 70 },
+      failures: [],
+      transient,
+    };
+    const l = fresh();
+    const app = ApplicationFailure.create({
+      type: ErrorType.BatchIncomplete,
+      message: 'x',
+      details: [details],
+    });
+    l.recordBatchFailure(activityFailure(app), batch, []);
+    assert.deepEqual(l.totals, { copied: 7, skipped: 0, failed: 3, bytes: 70 });
+    assert.deepEqual(l.failures, transient);
+    // 3 not done, 1 named: the batch's range stands for the rest.
+    assert.deepEqual(l.failedRanges, [[10, 20]]);
+  });
+
+  it('reports a whole batch when BatchIncomplete details do not parse (never a TypeError)', () => {
+    const l = fresh();
+    const app = ApplicationFailure.create({
+      type: ErrorType.BatchIncomplete,
+      message: 'odd details',
+      details: [{ done: 42 }],
+    });
+    l.recordBatchFailure(activityFailure(app), batch, []);
+    assert.equal(l.totals.failed, 10);
+    assert.deepEqual(l.failedRanges, [[10, 20]]);
+    assert.equal(l.failures[0]?.type, ErrorType.BatchIncomplete);
+  });
+
+  it('counts what a cancelled batch finished, and ignores a checkpoint that does not parse', () => {
+    const done = newBitset(10);
+    setBit(done, 0);
+    const cp = {
+      done: encodeBitset(done),
+      totals: { copied: 1, skipped: 0, failed: 0, bytes: 5 },
+      failures: [],
+    };
+    const l = fresh();
+    l.recordBatchFailure(activityFailure(new CancelledFailure('stop', [cp])), batch, []);
+    assert.deepEqual(l.totals, { copied: 1, skipped: 0, failed: 0, bytes: 5 });
+    l.recordBatchFailure(activityFailure(new CancelledFailure('stop', ['garbage'])), batch, []);
+    assert.deepEqual(l.totals, { copied: 1, skipped: 0, failed: 0, bytes: 5 });
+  });
+
+  it('names each index of a failed batch with explicit indexes, as BatchFailed without a type', () => {
+    const l = fresh();
+    l.recordBatchFailure(new Error('boom'), { ...batch, start: 0, end: 8, indexes: [3, 7] }, [3, 7]);
+    assert.equal(l.totals.failed, 2);
+    assert.deepEqual(
+      l.failures.map((f) => [f.index, f.type]),
+      [
+        [3, ErrorType.BatchFailed],
+        [7, ErrorType.BatchFailed],
+      ],
+    );
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { progressRates } from '../../common/progress.js';
+
+describe('progressRates', () => {
+  it('derives rates and ETA from totals and elapsed time', () => {
+    const r = progressRates({ copied: 80, skipped: 20, failed: 5, bytes: 4000 }, 10_000, 205);
+    assert.deepEqual(r, { done: 105, bytesPerSec: 400, objectsPerSec: 10, etaMs: 10_000 });
+  });
+
+  it('has no ETA before anything was copied or skipped (failures are not progress)', () => {
+    const r = progressRates({ copied: 0, skipped: 0, failed: 3, bytes: 0 }, 5000, 10);
+    assert.equal(r.done, 3);
+    assert.equal(r.objectsPerSec, 0);
+    assert.equal(r.etaMs, null);
+  });
+
+  it('counts an elapsed time under a millisecond as one (no division by zero)', () => {
+    const r = progressRates({ copied: 1, skipped: 0, failed: 0, bytes: 10 }, 0, 2);
+    assert.equal(r.objectsPerSec, 1000);
+    assert.equal(r.bytesPerSec, 10_000);
+    assert.equal(r.etaMs, 1);
+  });
+
+  it('says done when everything is done', () => {
+    const r = progressRates({ copied: 10, skipped: 0, failed: 0, bytes: 10 }, 1000, 10);
+    assert.equal(r.etaMs, 0);
+  });
+});

@@ -1,0 +1,94 @@
+// The job's accounting: totals, failures in detail (capped) and failed index ranges beyond the cap. Batches
+// settle into it (merge), and so do batches that failed, were stopped or ran out of retries
+// (recordBatchFailure). Carried across continue-as-new and reported at the end.
+import { ActivityFailure, ApplicationFailure, CancelledFailure, isCancellation } from '@temporalio/workflow';
+import { countBitset } from '../common/bitset.js';
+import { readBatchIncompleteDetails, readCheckpoint } from '../common/checkpoint.js';
+import { ErrorType } from '../common/errors.js';
+import { compactRanges } from '../common/ranges.js';
+import type { Carry, CopyBatchInput, ObjectFailure, Totals } from '../common/schemas.js';
+
+/** Failure details kept in full; beyond this only counts and index ranges are kept (history stays small). */
+export const MAX_FAILURE_DETAILS = 1000;
+
+export class Ledger {
+  readonly totals: Totals;
+  readonly failures: ObjectFailure[];
+  readonly failedRanges: [number, number][];
+
+  constructor(carry: Pick<Carry, 'totals' | 'failures' | 'failedRanges'>) {
+    this.totals = { ...carry.totals };
+    this.failures = [...carry.failures];
+    this.failedRanges = [...carry.failedRanges];
+  }
+
+  /** A finished batch's (or a checkpoint's) counts and permanent failures. */
+  merge(t: Totals, f: ObjectFailure[]): void {
+    this.totals.copied += t.copied;
+    this.totals.skipped += t.skipped;
+    this.totals.failed += t.failed;
+    this.totals.bytes += t.bytes;
+    for (const x of f) this.record(x);
+  }
+
+  /** One failed object: in detail while under the cap, as a one-index range beyond it. */
+  record(f: ObjectFailure): void {
+    if (this.failures.length < MAX_FAILURE_DETAILS) this.failures.push(f);
+    else this.failedRanges.push([f.index, f.index + 1]);
+  }
+
+  /**
+   * A copyBatch that did not return: stopped (count what it finished), out of retries with a checkpoint (keep
+   * what was done, report the rest), or failed without one (report its whole range). `indexes` are the batch's
+   * explicit indexes when it has them.
+   */
+  recordBatchFailure(err: unknown, batch: CopyBatchInput, indexes: number[]): void {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    if (isCancellation(err) || cause instanceof CancelledFailure) {
+      // Stopped: count what the batch finished; the rest was never started or was abandoned atomically.
+      const cp = cause instanceof CancelledFailure ? readCheckpoint(cause.details?.[0]) : undefined;
+      if (cp) this.merge(cp.totals, cp.failures);
+      return;
+    }
+    const app = cause instanceof ApplicationFailure ? cause : undefined;
+    const detail =
+      app?.type === ErrorType.BatchIncomplete ? readBatchIncompleteDetails(app.details?.[0]) : undefined;
+    if (detail) {
+      // Retries ran out with some objects still failing transiently: keep what was done, report the rest.
+      this.merge(detail.totals, detail.failures);
+      const n = (batch.indexes?.length ?? batch.end - batch.start) - countBitset(detail.done);
+      this.totals.failed += n;
+      for (const f of detail.transient) this.record({ ...f, retryable: true });
+      if (n > detail.transient.length) this.failedRanges.push([batch.start, batch.end]);
+      return;
+    }
+    // The whole batch failed without a checkpoint we can read: report its range.
+    const n = batch.indexes?.length ?? batch.end - batch.start;
+    this.totals.failed += n;
+    const message = (app ?? (cause as Error | undefined))?.message ?? String(err);
+    const type = app?.type ?? ErrorType.BatchFailed;
+    if (batch.indexes)
+      for (const i of indexes) this.record({ index: i, name: `#${i}`, type, message, retryable: true });
+    else {
+      this.failedRanges.push([batch.start, batch.end]);
+      if (this.failures.length < MAX_FAILURE_DETAILS)
+        this.failures.push({
+          index: batch.start,
+          name: `#${batch.start}..#${batch.end - 1}`,
+          type,
+          message,
+          retryable: true,
+        });
+    }
+  }
+
+  /** Failed ranges sorted and merged, as carried and reported. */
+  compactFailedRanges(): [number, number][] {
+    return compactRanges(this.failedRanges);
+  }
+
+  /** What a report and a continue-as-new carry. */
+  report(): { totals: Totals; failures: ObjectFailure[]; failedRanges: [number, number][] } {
+    return { totals: this.totals, failures: this.failures, failedRanges: this.compactFailedRanges() };
+  }
+}
