@@ -9,6 +9,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { repoRoot, stateDir } from '../devserver/paths.js';
 import { freePort } from '../devserver/process.js';
 import { pingTemporal, startDevServer } from '../devserver/temporal.js';
+import { CLIError, EXIT } from './errors.js';
 
 export interface Resolved {
   address: string;
@@ -84,8 +85,9 @@ export async function resolveTemporal(
     };
   }
   if (opts.allowEmbedded === false) {
-    throw new Error(
+    throw new CLIError(
       `no Temporal server: set TEMPORAL_ADDRESS, or start the embedded one with \`ferry server start\``,
+      EXIT.error,
     );
   }
   const started = await startEmbeddedServer(opts.log);
@@ -132,7 +134,14 @@ export async function connect(
   opts: { allowEmbedded?: boolean; log?: (m: string) => void } = {},
 ): Promise<Connected> {
   const r = await resolveTemporal(opts);
-  const connection = await Connection.connect({ ...r.connectionOptions, address: r.address });
+  const connection = await Connection.connect({ ...r.connectionOptions, address: r.address }).catch(
+    (err: unknown) => {
+      throw new CLIError(
+        `cannot reach the Temporal server at ${r.address}: ${err instanceof Error ? err.message : String(err)}`,
+        EXIT.error,
+      );
+    },
+  );
   const client = new Client({ connection, namespace: r.namespace });
   return { ...r, connection, client, close: () => connection.close() };
 }

@@ -1,15 +1,9 @@
 // Output helpers shaped like the ais CLI: human sizes (KiB/MiB), aligned tables, durations.
 
-/** A user-facing error: printed without a stack, with exit code `code` (2 = bad input). */
-export class CLIError extends Error {
-  override readonly name = 'CLIError';
-  constructor(
-    message: string,
-    readonly code = 2,
-  ) {
-    super(message);
-  }
-}
+import { CLIError } from './errors.js';
+
+// Re-exported: parse errors below are CLIErrors, and callers that only format need not import errors.ts.
+export { CLIError };
 
 export function humanBytes(n: number): string {
   if (!Number.isFinite(n)) return '-';
@@ -22,17 +16,6 @@ export function humanBytes(n: number): string {
     u++;
   }
   return u === 0 ? `${v}B` : `${v.toFixed(2)}${units[u]}`;
-}
-
-/** Parse `10GiB`, `500MB`, `1.5g`, `1048576` into bytes; throws CLIError naming the option. */
-export function parseBytes(text: string, option: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?)b?\s*$/i.exec(text);
-  if (!m) throw new CLIError(`invalid ${option} "${text}": expected a size such as 500MiB, 10GB or 1048576`);
-  const pow = ' kmgtp'.indexOf((m[2] ?? '').toLowerCase() || ' ');
-  const base = m[3] || !m[2] ? 1024 : 1000;
-  const v = Math.round(Number(m[1]) * base ** Math.max(0, pow));
-  if (!Number.isSafeInteger(v)) throw new CLIError(`invalid ${option} "${text}": too large`);
-  return v;
 }
 
 export function parseIntOption(text: string, option: string, min: number, max: number): number {

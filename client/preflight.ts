@@ -6,11 +6,12 @@
 // embedded background worker (started from this shell). When workers run elsewhere with access this shell
 // lacks, FERRY_SKIP_PREFLIGHT=1 skips them.
 import { connect } from 'node:net';
-import { CLIError } from './format.js';
+import { ferryEnv } from '../lib/env.js';
+import { CLIError } from './errors.js';
 
 /** Resolve when `url`'s host accepts a TCP connection; throw CLIError naming the origin otherwise. */
 export async function checkOriginReachable(url: string, timeoutMs = 5000): Promise<void> {
-  if (process.env.FERRY_SKIP_PREFLIGHT === '1') return;
+  if (ferryEnv().skipPreflight()) return;
   const u = new URL(url);
   const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
   const host = u.hostname.replace(/^\[|\]$/g, '');
@@ -35,7 +36,7 @@ export async function checkOriginReachable(url: string, timeoutMs = 5000): Promi
 }
 
 export async function preflightDestination(uri: string): Promise<void> {
-  if (uri.startsWith('file:') || process.env.FERRY_SKIP_PREFLIGHT === '1') return;
+  if (uri.startsWith('file:') || ferryEnv().skipPreflight()) return;
   // Loaded here, not at the top: `ferry template` and bad-input errors must not pay for the AWS SDK.
   const { openBucket } = await import('../lib/buckets/index.js');
   try {

@@ -1,10 +1,12 @@
 // Local validation of a job, before anything is started or written. Light on purpose (pure modules only):
 // bad input must be reported without loading the Temporal SDK.
-import { parseBucketUri } from '../common/bucket-uri.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import { validateObjectName } from '../common/names.js';
 import { MigrationInputSchema, formatZodError, type MigrationInput } from '../common/schemas.js';
 import { parseTemplate } from '../common/template.js';
-import { CLIError } from './format.js';
+import { CLIError, EXIT } from './errors.js';
 
 /** Validate a job locally, before anything is started or written. Throws CLIError naming the problem. */
 export function validateJob(input: MigrationInput): { total: number; first: string; last: string } {
@@ -42,4 +44,31 @@ export function validateJob(input: MigrationInput): { total: number; first: stri
 export function showName(n: string): string {
   const q = JSON.stringify(n.length > 80 ? `${n.slice(0, 60)}…${n.slice(-10)}` : n);
   return q;
+}
+
+/** A bucket argument: URI, or a path (made absolute here: the pure parser has no cwd). */
+export function bucketArg(text: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || (/^[a-z0-9]+:/i.test(text) && !text.startsWith('/'))) {
+    return formatBucketUri(parseBucketUri(text));
+  }
+  return formatBucketUri(parseBucketUri(resolve(text)));
+}
+
+/** The names of an object list file: one per line, blank lines and `#` comments skipped. */
+export function readList(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CLIError(
+      `cannot read object list ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      EXIT.usage,
+    );
+  }
+  const names = text
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  if (names.length === 0) throw new CLIError(`object list ${file} has no names`);
+  return names;
 }

@@ -12,6 +12,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../common/errors.js';
+import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
 import { UnitError, formatSize, parseDuration, parseSize } from '../common/units.js';
 
 /** An environment: `process.env`, or an object a test or an activity hands in. */
@@ -54,7 +55,11 @@ export type VarSpec = z.infer<typeof VarSpecSchema>;
 
 /** The table. Order is the README's order. */
 export const ENV_VARS = {
-  FERRY_TASK_QUEUE: { kind: 'string', default: 'ferry', meaning: 'copy task queue (the CLI and workers)' },
+  FERRY_TASK_QUEUE: {
+    kind: 'string',
+    default: DEFAULT_TASK_QUEUE,
+    meaning: 'copy task queue (the CLI and workers)',
+  },
   FERRY_STATE_DIR: {
     kind: 'path',
     defaultText: '$XDG_STATE_HOME/ferry (~/.local/state/ferry)',
@@ -148,6 +153,11 @@ export const ENV_VARS = {
     default: '0',
     meaning:
       '`1`: the CLI prints when each phase of a command begins, in seconds since process start, to stderr',
+  },
+  FERRY_DEBUG: {
+    kind: 'bool',
+    default: '0',
+    meaning: '`1`: a CLI error line is followed by its stack',
   },
   FERRY_RECLAIM: {
     kind: 'bool',
@@ -292,6 +302,7 @@ export function ferryEnv(env: Env = process.env) {
     aisVerifyMax: () => get('FERRY_AIS_VERIFY_MAX'),
     skipPreflight: () => get('FERRY_SKIP_PREFLIGHT'),
     trace: () => get('FERRY_TRACE'),
+    debug: () => get('FERRY_DEBUG'),
     reclaim: () => get('FERRY_RECLAIM'),
     httpHeadersTimeoutMs: () => get('FERRY_HTTP_HEADERS_TIMEOUT_MS'),
     httpBodyTimeoutMs: () => get('FERRY_HTTP_BODY_TIMEOUT_MS'),

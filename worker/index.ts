@@ -12,11 +12,9 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { ENV_VARS, ferryEnv } from '../lib/env.js';
+import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
+import { ferryEnv } from '../lib/env.js';
 import { createOrigin } from '../lib/origin.js';
-
-/** The copy queue when neither --task-queue nor FERRY_TASK_QUEUE says otherwise (lib/env.ts's default). */
-export const DEFAULT_TASK_QUEUE = ENV_VARS.FERRY_TASK_QUEUE.default;
 
 /** The compiled workflow entry (dist/workflows/index.js). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));

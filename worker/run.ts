@@ -5,7 +5,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { trace } from '../lib/trace.js';
 import { reclaimDeadAttempts } from './reclaim.js';
-import { DEFAULT_TASK_QUEUE, createFerryWorker, installRuntime } from './index.js';
+import { DEFAULT_TASK_QUEUE, hostQueueName } from '../common/queues.js';
+import { createFerryWorker, installRuntime } from './index.js';
 
 export interface RunWorkerOptions {
   address: string;
@@ -20,11 +21,6 @@ export interface RunWorkerOptions {
   maxConcurrentActivities?: number;
   /** Where to report reclaimed attempts (worker/reclaim.ts). */
   log?: (m: string) => void;
-}
-
-/** The task queue on which the data host's worker runs step 1. */
-export function hostQueueName(host = hostname()): string {
-  return `ferry-host-${host}`;
 }
 
 export interface RunningWorkers {
@@ -65,7 +61,7 @@ export async function startWorkers(opts: RunWorkerOptions): Promise<RunningWorke
       await createFerryWorker({
         ...common,
         serveRoot: opts.serveRoot,
-        taskQueue: opts.hostQueue ?? hostQueueName(),
+        taskQueue: opts.hostQueue ?? hostQueueName(hostname()),
       }),
     );
   }
@@ -82,7 +78,7 @@ export async function startWorkers(opts: RunWorkerOptions): Promise<RunningWorke
         namespace: opts.namespace,
         taskQueues: [
           opts.taskQueue ?? DEFAULT_TASK_QUEUE,
-          ...(opts.serveRoot ? [opts.hostQueue ?? hostQueueName()] : []),
+          ...(opts.serveRoot ? [opts.hostQueue ?? hostQueueName(hostname())] : []),
         ],
         ...(opts.log ? { log: opts.log } : {}),
       }),

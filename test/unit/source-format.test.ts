@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { SourceError, splitUrlTemplate } from '../../common/source.js';
 import { parseTemplate } from '../../common/template.js';
 import { objectUrl } from '../../lib/origin.js';
-import { CLIError, humanBytes, parseBytes, parseIntOption } from '../../client/format.js';
+import { CLIError, humanBytes, parseIntOption } from '../../client/format.js';
+import { parseSize } from '../../common/units.js';
 
 describe('splitUrlTemplate', () => {
   const ok: [url: string, baseUrl: string, template: string][] = [
@@ -97,57 +98,6 @@ describe('splitUrlTemplate', () => {
   });
 });
 
-describe('parseBytes', () => {
-  const ok: [text: string, bytes: number][] = [
-    ['0', 0],
-    ['1048576', 1048576],
-    ['  42  ', 42],
-    ['100B', 100],
-    ['1k', 1000],
-    ['1K', 1000],
-    ['1KB', 1000],
-    ['1KiB', 1024],
-    ['1kib', 1024],
-    ['500MB', 500_000_000],
-    ['500MiB', 500 * 1024 ** 2],
-    ['10 MiB', 10 * 1024 ** 2],
-    ['10GiB', 10 * 1024 ** 3],
-    ['10GB', 10_000_000_000],
-    ['1.5g', 1_500_000_000],
-    ['1.5GiB', 1.5 * 1024 ** 3],
-    ['2t', 2e12],
-    ['2TiB', 2 * 1024 ** 4],
-    ['7PiB', 7 * 1024 ** 5],
-    ['0.5KiB', 512],
-  ];
-  for (const [text, bytes] of ok) {
-    it(`${JSON.stringify(text)} = ${bytes}`, () => assert.equal(parseBytes(text, '--limit'), bytes));
-  }
-
-  const bad: [text: string, why: RegExp][] = [
-    ['', /invalid --limit "": expected a size/],
-    ['abc', /expected a size/],
-    ['-1', /expected a size/],
-    ['1e6', /expected a size/],
-    ['.5G', /expected a size/],
-    ['5 G B', /expected a size/],
-    ['10XB', /expected a size/],
-    ['MiB', /expected a size/],
-    ['10MiBs', /expected a size/],
-    // 8 PiB is 2^53: past Number's exact integers.
-    ['8PiB', /invalid --limit "8PiB": too large/],
-    ['99999999999999999999', /too large/],
-  ];
-  for (const [text, why] of bad) {
-    it(`rejects ${JSON.stringify(text)}`, () => {
-      assert.throws(
-        () => parseBytes(text, '--limit'),
-        (err: unknown) => err instanceof CLIError && err.code === 2 && why.test(err.message),
-      );
-    });
-  }
-});
-
 describe('parseIntOption', () => {
   const ok: [text: string, min: number, max: number, want: number][] = [
     ['1', 1, 10, 1],
@@ -206,10 +156,10 @@ describe('humanBytes', () => {
     it(`${n} → ${want}`, () => assert.equal(humanBytes(n), want));
   }
 
-  it('round-trips through parseBytes within the shown precision', () => {
+  it('round-trips through parseSize (common/units.ts) within the shown precision', () => {
     for (const n of [1, 999, 4096, 123_456_789, 5 * 1024 ** 4]) {
       const shown = humanBytes(n);
-      const back = parseBytes(shown, 'x');
+      const back = parseSize(shown);
       assert.ok(Math.abs(back - n) <= n * 0.005 + 0.5, `${n} → ${shown} → ${back}`);
     }
   });

@@ -1,0 +1,63 @@
+// `ferry worker`: the copy queue, plus this host's queue when --serve-root is given.
+import { existsSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { hostQueueName } from '../../common/queues.js';
+import { CLIError } from '../errors.js';
+import { parseIntOption } from '../format.js';
+import { taskQueueOf } from '../job-options.js';
+
+interface WorkerOpts {
+  serveRoot?: string;
+  taskQueue?: string;
+  hostQueue?: string;
+  advertiseHost?: string;
+  bind?: string;
+  maxActivities: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description("run a worker: the copy queue, plus this host's queue when --serve-root is given")
+    .option('--serve-root <dir>', 'directories under this one may be served to migrations (step 1)')
+    .option('--task-queue <name>', 'copy task queue (env FERRY_TASK_QUEUE)')
+    .option('--host-queue <name>', `this host's queue (default ${hostQueueName(hostname())})`)
+    .option('--advertise-host <host>', 'host name other workers use to reach the file server')
+    .option('--bind <addr>', 'file server bind address (non-loopback requires a token)')
+    .option('--max-activities <n>', 'concurrent activities on the copy queue', '16')
+    .action(async (o: WorkerOpts) => {
+      const serveRoot = o.serveRoot ? resolve(o.serveRoot) : undefined;
+      if (serveRoot && !(existsSync(serveRoot) && statSync(serveRoot).isDirectory()))
+        throw new CLIError(`--serve-root ${serveRoot} is not a directory`);
+      const maxConcurrentActivities = parseIntOption(o.maxActivities, '--max-activities', 1, 1024);
+      const { resolveTemporal } = await import('../connection.js');
+
+      const { startWorkers } = await import('../../worker/run.js');
+      const r = await resolveTemporal({ log: (m) => console.error(m) });
+      const taskQueue = taskQueueOf(o);
+      const w = await startWorkers({
+        address: r.address,
+        namespace: r.namespace,
+        connectionOptions: r.connectionOptions as Record<string, unknown>,
+        taskQueue,
+        maxConcurrentActivities,
+        ...(serveRoot ? { serveRoot } : {}),
+        ...(o.hostQueue ? { hostQueue: o.hostQueue } : {}),
+        ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
+        ...(o.bind ? { bind: o.bind } : {}),
+        log: (m) => console.error(`ferry worker: ${m}`),
+      });
+      console.error(
+        `ferry worker: ${r.address} namespace ${r.namespace}, queue ${taskQueue}` +
+          (serveRoot
+            ? `, host queue ${o.hostQueue ?? hostQueueName(hostname())} serving under ${serveRoot}`
+            : ''),
+      );
+      const stop = () => void w.shutdown();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await w.done;
+    });
+}

@@ -1,0 +1,254 @@
+// Starting a job: validate, check the destination and origin, then start the workflow — with an in-process
+// worker (--wait, migrate) or, in embedded mode, a background one — and either follow it to its report or
+// return at once, warning when no worker polls the job's queue.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
+import { WorkflowType } from '../common/queues.js';
+import { MigrationInputSchema, type MigrationInput, type MigrationInputParsed } from '../common/schemas.js';
+import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
+import { describeSource } from '../common/source.js';
+import { stateDir } from '../devserver/paths.js';
+import { trace } from '../lib/trace.js';
+import type { migrationWorkflow } from '../workflows/index.js';
+import { startWorkers, type RunningWorkers } from '../worker/run.js';
+import { buildId, connect, embeddedWorkerAlive, workerPidPath } from './connection.js';
+import { CLIError, EXIT, GrpcStatus, errorText, grpcCode } from './errors.js';
+import { humanBytes, table } from './format.js';
+import { taskQueueOf } from './job-options.js';
+import { noWorkerLine, workerPolls } from './job-state.js';
+import { checkOriginReachable, preflightDestination } from './preflight.js';
+import { printResult } from './report.js';
+import { watchJobs } from './progress.js';
+import { validateJob } from './validate.js';
+
+export interface StartFlags {
+  /** The job's ID (client/ids.ts mints new ones; a resume reuses the job's). */
+  jobId: string;
+  /** A new run of an existing job (`job resume`), not a new job. */
+  resumed?: boolean;
+  wait?: boolean;
+  dryRun?: boolean;
+  taskQueue?: string;
+  /** Run an in-process worker serving this directory (migrate). */
+  serveRoot?: string;
+  hostQueue?: string;
+  quiet?: boolean;
+}
+
+/**
+ * A workflow input above this never reaches the server: gRPC refuses messages over 4 MiB, and Temporal's
+ * default blob limit (2 MiB) refuses smaller ones. Checked before connecting, since the SDK retries a
+ * RESOURCE_EXHAUSTED refusal for ~40 s before giving up.
+ */
+const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+/** What the advice to split a list aims below: Temporal's default blob size limit, with a margin. */
+const SAFE_INPUT_BYTES = 1.5 * 1024 * 1024;
+
+export async function startJob(input: MigrationInput, flags: StartFlags): Promise<number> {
+  trace('validate');
+  const plan = validateJob(input);
+  const destination = formatBucketUri(parseBucketUri(input.destination));
+  const parsed = MigrationInputSchema.parse(input);
+  const sourceText = describeSource(parsed.source);
+  const inputBytes = Buffer.byteLength(JSON.stringify(input));
+  if (inputBytes > MAX_INPUT_BYTES) throw tooLarge(parsed, inputBytes);
+  // The destination and origin checks touch nothing and run side by side; connect() comes after them since
+  // in embedded mode it may start a dev server, and bad input must leave nothing behind.
+  // When both are wrong, the destination's problem is the one reported (as when they ran one after the other).
+  const checks = await Promise.allSettled([
+    preflightDestination(destination),
+    !flags.dryRun && parsed.source.kind !== 'directory'
+      ? checkOriginReachable(parsed.source.baseUrl)
+      : undefined,
+  ]);
+  for (const c of checks) if (c.status === 'rejected') throw c.reason;
+  if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
+  const log = (m: string) => {
+    if (!flags.quiet) console.error(m);
+  };
+  trace('connect');
+  const conn = await connect({ log });
+  trace('connected');
+  let workers: RunningWorkers | undefined;
+  // The worker (a native connection, the workflow bundle loaded into its threads: ~0.3 s) is created while
+  // the workflow starts; its first task waits on the task queue meanwhile.
+  let starting: Promise<RunningWorkers> | undefined;
+  const taskQueue = taskQueueOf(flags);
+  const jobId = flags.jobId;
+  try {
+    if (flags.wait || flags.serveRoot) {
+      starting = startWorkers({
+        address: conn.address,
+        namespace: conn.namespace,
+        connectionOptions: conn.connectionOptions as Record<string, unknown>,
+        taskQueue,
+        ...(flags.serveRoot ? { serveRoot: flags.serveRoot } : {}),
+        ...(flags.hostQueue ? { hostQueue: flags.hostQueue } : {}),
+        log,
+      });
+      // Handled here so a failed start before it is awaited below is no unhandled rejection.
+      starting.catch(() => undefined);
+    } else if (conn.embedded) {
+      ensureDaemonWorker(log);
+    }
+    trace('start workflow');
+    const o = parsed.options;
+    const handle = await conn.client.workflow
+      .start<typeof migrationWorkflow>(WorkflowType.migration, {
+        workflowId: jobId,
+        taskQueue,
+        args: [input],
+        staticSummary: `ferry ${parsed.source.kind === 'directory' ? 'migrate' : 'download'}${flags.resumed ? ' (resumed)' : ''}: ${plan.total} objects → ${destination}`,
+        staticDetails: [
+          `- **source**: \`${sourceText}\``,
+          `- **destination**: \`${destination}\``,
+          `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
+          `- **options**: max-conns ${o.maxConns}, batch-size ${o.batchSize}, window ${o.window}` +
+            `${o.skipExisting ? ', skip-existing' : ''}${o.sync ? ', sync' : ''}${o.limitBph ? `, limit ${humanBytes(o.limitBph)}/h` : ''}`,
+          ...(parsed.description ? [`- **description**: ${parsed.description}`] : []),
+        ].join('\n'),
+        typedSearchAttributes: [
+          { key: FerryDestination, value: destination },
+          { key: FerrySource, value: sourceText.slice(0, 250) },
+          { key: FerryState, value: 'running' },
+        ],
+      })
+      .catch((err: unknown) => {
+        // gRPC's message limit, or the server's blob size limit ("Blob data size exceeds limit.").
+        if (
+          grpcCode(err) === GrpcStatus.RESOURCE_EXHAUSTED ||
+          /size exceeds limit|larger than max/i.test(errorText(err))
+        )
+          throw tooLarge(parsed, inputBytes);
+        throw err;
+      });
+    trace('workflow started');
+    if (starting) {
+      try {
+        workers = await starting;
+        trace('worker running');
+      } catch (err) {
+        // Nothing in this command would run the job: do not leave it waiting for a worker.
+        await handle.terminate('the worker of `ferry job start` failed to start').catch(() => undefined);
+        throw err;
+      }
+    }
+    console.log(jobId);
+    const ui = conn.embedded?.uiUrl
+      ? `Temporal Web UI: ${conn.embedded.uiUrl}/namespaces/${conn.namespace}/workflows/${jobId}`
+      : undefined;
+    if (!flags.wait) {
+      console.log(`Run \`ferry show job ${jobId} --progress\` to monitor the progress.`);
+      if (ui) console.log(ui);
+      await warnIfNoWorker(conn, parsed, taskQueue, !!starting);
+      return EXIT.ok;
+    }
+    if (ui) log(ui);
+    await watchJobs(conn, [handle.workflowId], { quiet: flags.quiet ?? false, ownWorker: true });
+    trace('job closed');
+    return await printResult(conn.client, jobId);
+  } finally {
+    trace('shutdown');
+    // A worker that came up while the workflow start failed is shut down too.
+    await (workers ?? (await starting?.catch(() => undefined)))?.shutdown();
+    await conn.close();
+    trace('done');
+  }
+}
+
+/** In embedded mode with no --wait, a background worker runs jobs after this command exits. */
+export function ensureDaemonWorker(log: (m: string) => void): void {
+  if (embeddedWorkerAlive()) return;
+  const dir = stateDir();
+  mkdirSync(dir, { recursive: true });
+  const out = openSync(join(dir, 'worker.log'), 'a');
+  const bin = join(dirname(fileURLToPath(import.meta.url)), 'main.js');
+  const child = spawn(process.execPath, [bin, 'worker'], { detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  writeFileSync(workerPidPath(), `${child.pid} ${buildId()}`);
+  log(
+    `started a background worker (pid ${child.pid}, log ${join(dir, 'worker.log')}; \`ferry server stop\` stops it)`,
+  );
+}
+
+// --- internal ---
+/** A started job nobody will run is worth a line: the job waits, durably, until a worker polls its queue. */
+async function warnIfNoWorker(
+  conn: Awaited<ReturnType<typeof connect>>,
+  input: MigrationInputParsed,
+  taskQueue: string,
+  ownWorker: boolean,
+): Promise<void> {
+  // The embedded background worker polls the default queue and may still be starting: no false alarm there.
+  const queues = ownWorker || (conn.embedded && taskQueue === taskQueueOf({})) ? [] : [taskQueue];
+  if (input.source.kind === 'directory' && !ownWorker) queues.push(input.source.hostQueue);
+  for (const q of queues) {
+    if (await workerPolls(conn, q).catch(() => true)) continue;
+    const line =
+      input.source.kind === 'directory' && q === input.source.hostQueue
+        ? `no worker is polling task queue \`${q}\` — start one on the data host with \`ferry worker --serve-root ${input.source.root}\``
+        : noWorkerLine(q);
+    console.error(`ferry: warning: ${line}`);
+  }
+}
+
+function tooLarge(input: MigrationInputParsed, bytes: number): CLIError {
+  const what =
+    input.source.kind === 'list'
+      ? `the object list (${input.source.names.length} names, ${humanBytes(bytes)} as workflow input)`
+      : `the job's input (${humanBytes(bytes)})`;
+  const advice =
+    input.source.kind === 'list'
+      ? `split it into lists of at most ${Math.max(1, Math.floor((input.source.names.length * SAFE_INPUT_BYTES) / bytes))} names and start one job per list`
+      : 'shorten it';
+  return new CLIError(`${what} is too large for one workflow input: ${advice}`, EXIT.usage);
+}
+
+async function dryRun(
+  input: MigrationInputParsed,
+  destination: string,
+  sourceText: string,
+  plan: { total: number; first: string; last: string },
+): Promise<number> {
+  console.log(
+    table(
+      ['PROPERTY', 'VALUE'],
+      [
+        ['source', sourceText],
+        ['destination', destination],
+        ['objects', String(plan.total)],
+        ['first', plan.first],
+        ['last', plan.last],
+        ['batches', String(Math.ceil(plan.total / input.options.batchSize))],
+      ],
+    ),
+  );
+  if (input.options.sync) await previewSync(destination, input);
+  console.log('dry run: nothing copied');
+  return EXIT.ok;
+}
+
+/** --dry-run --sync: list what the job's sync step would delete, as `ferry ls` would show it. */
+async function previewSync(destination: string, input: MigrationInputParsed): Promise<void> {
+  const { openBucket } = await import('../lib/buckets/index.js');
+  const { listExtraneous, sourceMatcher } = await import('../activities/sync-delete.js');
+  const src = input.source;
+  const isName = sourceMatcher(
+    src.kind === 'list'
+      ? { names: src.names, maxNames: input.options.maxNames }
+      : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}), maxNames: input.options.maxNames },
+  );
+  const bucket = await openBucket(destination);
+  const rows: string[][] = [];
+  if (await bucket.exists())
+    for await (const x of listExtraneous(bucket, isName)) rows.push([x.name, humanBytes(x.size)]);
+  console.log(
+    rows.length
+      ? `--sync would delete ${rows.length} object(s) not in the source:\n${table(['NAME', 'SIZE'], rows)}`
+      : '--sync would delete nothing: every object under the destination is in the source',
+  );
+}
