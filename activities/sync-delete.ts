@@ -4,10 +4,6 @@ import { Context } from '@temporalio/activity';
 import { openBucket, type Bucket } from '../lib/buckets/index.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
 
-// Moved to lib/source-names.ts; re-exported until client/jobs.ts and test/unit/destinations.test.ts import
-// them from there.
-export { listExtraneous, sourceMatcher, templateIndexOf, type SourceNames } from '../lib/source-names.js';
-
 export interface SyncDeleteInput {
   destination: string;
   jobId: string;

@@ -235,7 +235,7 @@ async function dryRun(
 /** --dry-run --sync: list what the job's sync step would delete, as `ferry ls` would show it. */
 async function previewSync(destination: string, input: MigrationInputParsed): Promise<void> {
   const { openBucket } = await import('../lib/buckets/index.js');
-  const { listExtraneous, sourceMatcher } = await import('../activities/sync-delete.js');
+  const { listExtraneous, sourceMatcher } = await import('../lib/source-names.js');
   const src = input.source;
   const isName = sourceMatcher(
     src.kind === 'list'

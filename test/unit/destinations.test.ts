@@ -10,7 +10,7 @@ import { aisError } from '../../lib/buckets/ais.js';
 import { partPlan } from '../../lib/buckets/s3.js';
 import { fromHeaderSafe, guardCommit, headerSafe, metaFromWire, metaToWire } from '../../lib/buckets/wire.js';
 import { classifyError } from '../../lib/classify-error.js';
-import { sourceMatcher, templateIndexOf } from '../../activities/sync-delete.js';
+import { sourceMatcher, templateIndexOf } from '../../lib/source-names.js';
 
 describe('templateIndexOf: a name is in the template iff the expansion has it, at that index', () => {
   const templates: [string, { start: number; end: number; step: number }?][] = [
