@@ -4,6 +4,7 @@ import type { Stats } from 'node:fs';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 
+import { BufferPool } from './buffer-pool.js';
 import { ifRangeHolds, notModified, parseRange } from './conditional.js';
 import { contentType } from './content-type.js';
 import type { Ctx } from './context.js';
@@ -20,6 +21,7 @@ const READ_CHUNK = 1024 * 1024;
  * than a stream for 64 KiB files in the same benchmark. The bound caps memory at 256 KiB per request.
  */
 const SMALL_FILE_MAX = 256 * 1024;
+const pool = new BufferPool(SMALL_FILE_MAX);
 
 /** Sends the file open on `fd` (fstat `st`); owns `fd` from here on and closes it on every path. */
 export function sendFile(
@@ -92,18 +94,23 @@ export function sendFile(
       // the copy for files this small, and the descriptor is released before the bytes hit the network.
       // Synchronous for the reason open-file.ts gives: from the page cache this is a memcpy, cheaper than a
       // thread-pool round trip.
-      const buf = Buffer.allocUnsafe(length);
+      const pooled = pool.take();
       let got = 0;
       while (got < length) {
-        const n = readSync(fd, buf, got, length - got, start + got);
+        const n = readSync(fd, pooled, got, length - got, start + got);
         if (n === 0) break;
         got += n;
       }
-      if (got < length) throw new Error('file shrank while being read');
+      if (got < length) {
+        pool.give(pooled);
+        throw new Error('file shrank while being read');
+      }
       closeSync(fd);
       handedOff = true;
       res.writeHead(status, headers);
-      res.end(buf);
+      // 'finish' means the socket has handed every byte to the kernel: the buffer is free again. A response
+      // that is destroyed instead never finishes, and its buffer is left to the garbage collector.
+      res.end(pooled.subarray(0, length), () => pool.give(pooled));
       ctx.stats.bytesSent += length;
       return;
     }
