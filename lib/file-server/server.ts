@@ -114,7 +114,11 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
     (req, res) => {
       ctx.stats.requests++;
       trackRequest(ctx, req, res);
-      handle(ctx, req, res).catch((err: unknown) => failRequest(ctx, res, err));
+      try {
+        handle(ctx, req, res)?.catch((err: unknown) => failRequest(ctx, res, err));
+      } catch (err) {
+        failRequest(ctx, res, err);
+      }
     },
   );
   // A client that stops reading a response would otherwise pin its socket and file descriptor forever.
