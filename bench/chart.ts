@@ -15,7 +15,14 @@ const COLORS: Record<string, string> = {
   aria2c: '#f28e2b',
   rclone: '#59a14f',
   ferry: '#e15759',
+  nginx: '#76b7b2',
+  python: '#edc948',
 };
+
+/** The contender a workload's bars are scaled to: bare for the copiers, nginx for the `origin` workload. */
+function refOf(w: BenchResult['workloads'][number]): string {
+  return w.destination === 'null' ? 'nginx' : 'bare';
+}
 
 export function renderChart(r: BenchResult): string {
   const W = 860;
@@ -27,7 +34,9 @@ export function renderChart(r: BenchResult): string {
   const plotW = W - left - right;
   const maxRatio = Math.max(
     1.25,
-    ...r.workloads.flatMap((w) => w.contenders.map((c) => (c.name === 'bare' ? 1 : (c.ratios.bare ?? 0)))),
+    ...r.workloads.flatMap((w) =>
+      w.contenders.map((c) => (c.name === refOf(w) ? 1 : (c.ratios[refOf(w)] ?? 0))),
+    ),
   );
   const axisMax = Math.ceil(maxRatio * 4) / 4;
   const x = (ratio: number) => left + (ratio / axisMax) * plotW;
@@ -36,13 +45,17 @@ export function renderChart(r: BenchResult): string {
   let y = 56;
   for (const w of r.workloads) {
     const title = `${w.name}: ${w.dataset.count.toLocaleString('en-US')} × ${sizeLabel(w.dataset.size)} → ${
-      w.destination === 'file' ? 'local directory' : 'MinIO (S3)'
+      w.destination === 'file'
+        ? 'local directory'
+        : w.destination === 's3'
+          ? 'MinIO (S3)'
+          : '/dev/null (curl)'
     }, ${w.concurrency} concurrent`;
     parts.push(`<text x="${left}" y="${y}" class="group">${esc(title)}</text>`);
     y += 10;
     const top = y;
     for (const c of w.contenders) {
-      const ratio = c.name === 'bare' ? 1 : (c.ratios.bare ?? NaN);
+      const ratio = c.name === refOf(w) ? 1 : (c.ratios[refOf(w)] ?? NaN);
       const len = Number.isFinite(ratio) ? x(ratio) - left : 0;
       parts.push(
         `<text x="${left - 8}" y="${y + barH - 5}" class="name" text-anchor="end">${esc(c.name)}</text>`,
@@ -53,13 +66,13 @@ export function renderChart(r: BenchResult): string {
         )}</text>`,
       );
       if (c.name === 'ferry')
-        for (const f of w.floors.filter((fl) => fl.against === 'bare'))
+        for (const f of w.floors.filter((fl) => fl.against === refOf(w)))
           parts.push(
             `<line x1="${x(f.min).toFixed(1)}" x2="${x(f.min).toFixed(1)}" y1="${y - 3}" y2="${y + barH + 3}" class="floor"/>`,
           );
       y += barH + gap;
     }
-    // Guide at 1.0 × bare.
+    // Guide at 1.0 × the reference (bare, or nginx for the origin workload).
     parts.push(
       `<line x1="${x(1).toFixed(1)}" x2="${x(1).toFixed(1)}" y1="${top - 2}" y2="${y - gap + 2}" class="one"/>`,
     );
@@ -74,7 +87,7 @@ export function renderChart(r: BenchResult): string {
       `<text x="${x(t).toFixed(1)}" y="${axisY + 16}" class="tick" text-anchor="middle">${t.toFixed(2)}×</text>`,
     );
   }
-  const foot = `objects/s as a multiple of bare (undici GET → file, no Temporal); red tick: ferry's floor. ${r.machine.cpus} vCPU ${esc(String(r.machine.cpu))}, medians of ${r.runs} runs, ${r.date.slice(0, 10)}`;
+  const foot = `objects/s as a multiple of bare (undici GET → file, no Temporal), or of nginx for the origin workload; red tick: ferry's floor. ${r.machine.cpus} vCPU ${esc(String(r.machine.cpu))}, medians of ${r.runs} runs, ${r.date.slice(0, 10)}`;
   parts.push(`<text x="${left}" y="${axisY + 36}" class="foot">${esc(foot)}</text>`);
   const H = axisY + 50;
   return [

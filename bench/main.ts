@@ -3,6 +3,7 @@
  *
  *   npm run bench -- [--workload NAME[,NAME...]] [--runs N] [--quick] [--contenders a,b] [--ferry-args "..."]
  *                    [--profile DIR] [--dest-dir DIR] [--no-save] [--ref-bin PATH]
+ *                    [--origin nginx|ferry] [--origins ferry,nginx,python] [--origin-workers N] [--origin-ref PATH]
  *
  * --contenders: a subset (e.g. bare,ferry while optimizing); --ferry-args: extra `job start download`
  * options; --ref-bin: another build's bin/ferry.js as contender `ferry-ref` (A/B); --profile: V8 CPU profiles of the ferry process into DIR (summarize with bench/cpuprof.ts);
@@ -10,12 +11,13 @@
  *
  * Workloads: small (10,000 × 64 KiB), large (16 × 256 MiB), tiny (50,000 × 4 KiB) into a local directory;
  * s3-small, s3-large into MinIO (skipped with a note when no MinIO binary is built); crash
- * (small with the worker killed at ~50%). Default: all of them. --quick: 3 runs, large as 4 × 256 MiB and
+ * (small with the worker killed at ~50%); origin (the origins themselves: ferry serve, nginx and python's
+ * http.server serving small and large to curl → /dev/null, bench/origin-workload.ts). Default: all of them. --quick: 3 runs, large as 4 × 256 MiB and
  * tiny as 10,000 × 4 KiB (aria2c alone takes ~2 min per run of the full one), crash with 2 pairs; about 7 minutes here.
  *
  * Each run: empty the destination and sync (untimed), then time contender + `sync`. Rounds alternate the
- * contenders (A B C, B C A, ...) so drift in machine load spreads over all of them. The origin is ferry's
- * file server in its own process; ferry runs as the real CLI (`job start download --wait`) against one
+ * contenders (A B C, B C A, ...) so drift in machine load spreads over all of them. The copiers' origin is
+ * nginx (--origin ferry: ferry's file server in its own process, the setup before issue 12); ferry runs as the real CLI (`job start download --wait`) against one
  * Temporal dev server started for the invocation. Results: a table on stdout, bench/results/<stamp>.json and
  * an SVG chart beside it (bench/chart.ts).
  */
@@ -50,7 +52,15 @@ import { runCrash } from './crash.js';
 import { DATA_ROOT, dataset, ensureDataset, expectedSha256, humanSize, type Dataset } from './dataset.js';
 import { prepareDestFs, type DestFs } from './dest-fs.js';
 import { emptyDir, procCpuS, timed, versionOf } from './measure.js';
-import { startOrigin, type Origin } from './origin.js';
+import {
+  ORIGIN_KINDS,
+  PEERS_HINT,
+  originMissing,
+  startOrigin,
+  type Origin,
+  type OriginKind,
+} from './origin.js';
+import { runOriginWorkload } from './origin-workload.js';
 import { formatTable, summarize, type BenchResult, type RunRecord, type WorkloadResult } from './report.js';
 
 interface Workload {
@@ -95,6 +105,10 @@ async function main(): Promise<number> {
       profile: { type: 'string' },
       'dest-dir': { type: 'string' },
       'no-save': { type: 'boolean', default: false },
+      origin: { type: 'string', default: 'nginx' },
+      origins: { type: 'string' },
+      'origin-workers': { type: 'string', default: String(DEFAULT_ORIGIN_WORKERS) },
+      'origin-ref': { type: 'string' },
     },
   });
   const quick = values.quick ?? false;
@@ -103,11 +117,29 @@ async function main(): Promise<number> {
   const all = workloads(quick);
   const names = (values.workload ?? []).flatMap((w) => w.split(',')).filter(Boolean);
   const explicit = names.length > 0;
-  const known = [...all.map((w) => w.name), 'crash'];
+  const known = [...all.map((w) => w.name), 'crash', 'origin', 'origin-small', 'origin-large'];
   for (const n of names)
     if (!known.includes(n)) throw new Error(`unknown workload ${n} (${known.join(', ')})`);
   const selected = explicit ? all.filter((w) => names.includes(w.name)) : all;
   const wantCrash = explicit ? names.includes('crash') : true;
+  // `origin` is both of its sets; `origin-small` or `origin-large` one of them.
+  const originSets = ['small', 'large'].filter(
+    (n) => !explicit || names.includes('origin') || names.includes(`origin-${n}`),
+  );
+  const originKind = values.origin as OriginKind;
+  if (!ORIGIN_KINDS.includes(originKind))
+    throw new Error(`--origin must be one of ${ORIGIN_KINDS.join(', ')}`);
+  // --origin-ref: A/B a file-server change — another build's origin runs as `ferry-ref` in the same rounds.
+  const originRef = values['origin-ref'] ? resolve(values['origin-ref']) : undefined;
+  if (originRef && !existsSync(originRef)) throw new Error(`--origin-ref ${originRef}: no such file`);
+  const originKinds = (values.origins ?? 'ferry,nginx,python').split(',').filter(Boolean) as OriginKind[];
+  if (originRef && !originKinds.includes('ferry-ref')) originKinds.push('ferry-ref');
+  for (const k of originKinds)
+    if (!ORIGIN_KINDS.includes(k))
+      throw new Error(`--origins: unknown origin ${k} (${ORIGIN_KINDS.join(', ')})`);
+  const originWorkers = Number(values['origin-workers']);
+  if (!Number.isInteger(originWorkers) || originWorkers < 1)
+    throw new Error('--origin-workers must be a positive integer');
   const only = values.contenders?.split(',').filter(Boolean) as ContenderName[] | undefined;
   for (const c of only ?? []) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`);
   const ferryArgs = values['ferry-args'] ? values['ferry-args'].split(/\s+/).filter(Boolean) : [];
@@ -138,8 +170,7 @@ async function main(): Promise<number> {
     ['aria2c', 'aria2c'],
     ['rclone', 'rclone'],
   ] as const)
-    if (!result.versions[key])
-      missing.set(tool, `${tool} not installed (apt-get install -y ${tool === 'aria2c' ? 'aria2' : tool})`);
+    if (!result.versions[key]) missing.set(tool, `${tool} not installed (${PEERS_HINT})`);
 
   // S3 rows need a MinIO binary (scripts/tools.sh minio).
   const s3Selected = selected.filter((w) => w.dest === 's3');
@@ -160,6 +191,7 @@ async function main(): Promise<number> {
   });
 
   const work = mkdtempSync(join(tmpdir(), 'ferry-bench-'));
+  let round = 0;
   let destFs: DestFs | undefined;
   let origin: Origin | undefined;
   let temporal: DevServer | undefined;
@@ -170,11 +202,30 @@ async function main(): Promise<number> {
       if (s > 0) log(`generated ${w.ds.name} in ${s.toFixed(1)} s`);
     }
     if (wantCrash) await ensureDataset(all[0]!.ds, log);
-    destFs = prepareDestFs(DATA_ROOT, values['dest-dir'], log);
-    result.machine.destFs = destFs.describe;
-    const dstRoot = destFs.root;
-    origin = await startOrigin(DATA_ROOT);
-    log(`origin ${origin.url} (pid ${origin.pid})`);
+    if (originSets.length) {
+      const sets = all.filter((w) => originSets.includes(w.name));
+      for (const w of sets) await ensureDataset(w.ds, log);
+      const timedOut = await originWorkloads(sets, originKinds, {
+        runs,
+        work,
+        workers: originWorkers,
+        ...(originRef ? { refEntry: originRef } : {}),
+        nextRound: () => round++,
+      });
+      result.workloads.push(...timedOut.workloads);
+      result.skipped.push(...timedOut.skipped);
+    }
+    const copying = runnable.length > 0 || wantCrash;
+    const why = copying ? originMissing(originKind) : undefined;
+    if (why) throw new Error(`copier origin: ${why}; or pass --origin ferry`);
+    destFs = copying ? prepareDestFs(DATA_ROOT, values['dest-dir'], log) : undefined;
+    result.machine.destFs = destFs?.describe ?? 'none (origin workload only)';
+    const dstRoot = destFs?.root ?? work;
+    origin = copying ? await startOrigin(originKind, DATA_ROOT, { workers: originWorkers, work }) : undefined;
+    if (origin) {
+      log(`origin ${origin.describe} at ${origin.url} (pid ${origin.pid})`);
+      result.machine.origin = origin.describe;
+    }
     const needFerry =
       (wantCrash || runnable.some((w) => w.contenders.includes('ferry'))) &&
       (!only || only.includes('ferry') || wantCrash);
@@ -186,7 +237,6 @@ async function main(): Promise<number> {
       minio = await startMinio({ dataDir: join(dstRoot, 'minio'), logFile: join(work, 'minio.log') });
       log(`MinIO ${minio.endpoint}`);
     }
-    let round = 0;
     for (const w of runnable) {
       const contenders = w.contenders.filter((c) => {
         if (only && !only.includes(c)) return false;
@@ -201,7 +251,7 @@ async function main(): Promise<number> {
       try {
         wr = await runWorkload(w, contenders, {
           runs,
-          origin,
+          origin: origin!,
           work,
           dstRoot,
           ferryArgs,
@@ -225,7 +275,7 @@ async function main(): Promise<number> {
         formatTable({ ...result, workloads: [wr], skipped: [], crash: undefined }).split('\n\nmachine')[0],
       );
     }
-    if (wantCrash && temporal) {
+    if (wantCrash && temporal && origin) {
       result.crash = await runCrash({
         ds: all[0]!.ds,
         origin,
@@ -380,6 +430,67 @@ async function runWorkload(
     },
     raw,
   );
+}
+
+/**
+ * Worker processes of ferry serve in the `origin` workload and as the copiers' origin, and nginx's
+ * worker_processes: the same for both, so neither origin has more cores to itself than the other. 1, as
+ * measured here: 2 ferry workers were no faster in either set (README, Origin).
+ */
+const DEFAULT_ORIGIN_WORKERS = 1;
+
+/** The `origin` workload over small and large: every selected origin side by side, stopped afterwards. */
+async function originWorkloads(
+  sets: Workload[],
+  kinds: OriginKind[],
+  o: { runs: number; work: string; workers: number; refEntry?: string; nextRound(): number },
+): Promise<{ workloads: WorkloadResult[]; skipped: { workload: string; reason: string }[] }> {
+  const skipped: { workload: string; reason: string }[] = [];
+  const usable = kinds.filter((k) => {
+    const why = originMissing(k);
+    if (why) skipped.push({ workload: 'origin', reason: `${k}: ${why}` });
+    return !why;
+  });
+  const origins: Origin[] = [];
+  const workloads: WorkloadResult[] = [];
+  try {
+    for (const k of usable) origins.push(await startOrigin(k, DATA_ROOT, o));
+    for (const w of sets) {
+      // python's http.server (HTTP/1.0, one thread per connection, 64 KiB reads under the GIL) is the
+      // baseline of small files only; on 16 × 256 MiB it would only add minutes.
+      const here = origins.filter((x) => !(w.name === 'large' && x.kind === 'python'));
+      try {
+        const wr = await runOriginWorkload({
+          name: `origin-${w.name}`,
+          ds: w.ds,
+          concurrency: w.concurrency,
+          origins: here,
+          runs: o.runs,
+          work: o.work,
+          log,
+          nextRound: () => o.nextRound(),
+        });
+        if (here.length < origins.length) wr.notes.push('python not run on large (minutes per run)');
+        workloads.push(wr);
+        console.log(
+          formatTable({ ...emptyResult(), workloads: [wr], skipped: [], crash: undefined }).split(
+            '\n\nmachine',
+          )[0],
+        );
+      } catch (err) {
+        const reason = `failed: ${(err as Error).message.split('\n').slice(0, 12).join(' | ')}`;
+        log(`origin-${w.name} ${reason}`);
+        skipped.push({ workload: `origin-${w.name}`, reason });
+      }
+    }
+  } finally {
+    for (const x of origins) await x.stop();
+  }
+  return { workloads, skipped };
+}
+
+function emptyResult(): BenchResult {
+  return { date: '', quick: false, runs: 0, machine: {}, versions: {}, workloads: [], skipped: [] };
 }
 
 // --- internal ---

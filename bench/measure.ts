@@ -22,8 +22,8 @@ export interface Timed {
 
 const TIME = '/usr/bin/time';
 
-/** Run `c` to completion and `sync`; stdout+stderr go to `logFile`. */
-export async function timed(c: Command, logFile: string): Promise<Timed> {
+/** Run `c` to completion and `sync` (unless `sync: false`); stdout+stderr go to `logFile`. */
+export async function timed(c: Command, logFile: string, opts: { sync?: boolean } = {}): Promise<Timed> {
   const timeFile = `${logFile}.time`;
   const out = openSync(logFile, 'w');
   const load1 = loadavg()[0] ?? 0;
@@ -36,7 +36,7 @@ export async function timed(c: Command, logFile: string): Promise<Timed> {
     child.once('error', reject);
     child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
   });
-  spawnSync('sync');
+  if (opts.sync !== false) spawnSync('sync');
   const wallS = (performance.now() - t0) / 1000;
   closeSync(out);
   // GNU time prefixes "Command exited with non-zero status N" on a failure; the figures are the last line.

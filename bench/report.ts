@@ -39,7 +39,8 @@ export interface Floor {
 export interface WorkloadResult {
   name: string;
   dataset: { name: string; count: number; size: number };
-  destination: 'file' | 's3';
+  /** `null`: the `origin` workload, where curl reads into /dev/null. */
+  destination: 'file' | 's3' | 'null';
   concurrency: number;
   contenders: ContenderResult[];
   floors: Floor[];
@@ -94,6 +95,9 @@ export const FLOORS: Record<string, { against: string; min: number }[]> = {
     { against: 'aria2c', min: 1.0 },
   ],
   tiny: [{ against: 'bare', min: 0.5 }],
+  // Issue 12: ferry serve is step 1 of every migrate; it must not be the slow part.
+  'origin-small': [{ against: 'nginx', min: 0.9 }],
+  'origin-large': [{ against: 'nginx', min: 0.9 }],
 };
 
 export function summarize(
@@ -131,7 +135,7 @@ export function summarize(
     for (const o of contenders) if (o !== c) c.ratios[o.name] = c.objectsPerSec / o.objectsPerSec;
   const ferry = contenders.find((c) => c.name === 'ferry');
   const floors: Floor[] = [];
-  if (ferry && w.destination === 'file')
+  if (ferry && w.destination !== 's3')
     for (const f of FLOORS[w.name] ?? []) {
       const ratio = ferry.ratios[f.against];
       if (ratio === undefined) continue;
@@ -148,7 +152,13 @@ export function summarize(
 
 export function formatTable(r: BenchResult): string {
   const out: string[] = [];
-  const peers = ['bare', 'curl', 'aria2c', 'rclone'];
+  // One ratio column per contender other than ferry, in order of appearance (the copiers' peers, or the
+  // origins of the `origin` workload).
+  const peers = [
+    ...new Set(
+      r.workloads.flatMap((w) => w.contenders.map((c) => c.name)).filter((n) => !n.startsWith('ferry')),
+    ),
+  ];
   const head = [
     'workload',
     'contender',

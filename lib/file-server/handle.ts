@@ -1,18 +1,20 @@
 // One request: host, token and method checks, the path under root, then a listing or a file.
-import { constants as fsConstants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { authorized, hostAllowed } from './auth.js';
 import type { Ctx } from './context.js';
 import { sendListing } from './listing.js';
+import { openInRoot, type Opened } from './open-file.js';
 import { sendFsError, sendText } from './respond.js';
-import { hasHiddenSegment, resolveSafePath } from './safe-path.js';
+import { hasHiddenSegment, resolveSafePath, type SafePath } from './safe-path.js';
 import { sendFile } from './send-file.js';
 
-/** Answers one request; counting and tracking it is the server's (server.ts), done just before. */
-export async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Answers one request; counting and tracking it is the server's (server.ts), done just before. A file is
+ * answered synchronously (no promise per request on the hot path); only listings return a promise.
+ */
+export function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void | Promise<void> {
   // Requests pipelined on a busy socket while we close get their answer, then the socket goes.
   if (ctx.closing) res.shouldKeepAlive = false;
 
@@ -32,10 +34,29 @@ export async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   if (!safe.ok) return sendText(ctx, req, res, 400, 'Bad Request');
   if (safe.hidden && ctx.denyDotfiles) return sendText(ctx, req, res, 404, 'Not Found');
 
-  // Resolve symlinks of the target only: the root's real path was computed once at start. The native
-  // realpath is a single threadpool call, cheaper than an lstat per segment from JavaScript.
-  // (A local user who can swap path components between this check and open() could race it; our threat is
-  // the HTTP client, who cannot.)
+  if (safe.directory) return listing(ctx, req, res, safe, target);
+
+  let opened: Opened;
+  try {
+    opened = openInRoot(ctx, safe);
+  } catch (err) {
+    return sendFsError(ctx, req, res, err);
+  }
+  if (opened === 'forbidden') return sendText(ctx, req, res, 403, 'Forbidden');
+  if (opened === 'hidden') return sendText(ctx, req, res, 404, 'Not Found');
+  return sendFile(ctx, req, res, opened.fd, opened.st, safe);
+}
+
+// --- internal ---
+
+/** Listings are rare next to file GETs: the async realpath (root's real path was computed once at start). */
+async function listing(
+  ctx: Ctx,
+  req: IncomingMessage,
+  res: ServerResponse,
+  safe: Extract<SafePath, { ok: true }>,
+  target: string,
+): Promise<void> {
   let real: string;
   try {
     real = safe.segments.length === 0 ? ctx.realRoot : await realpath(safe.fsPath);
@@ -45,20 +66,8 @@ export async function handle(ctx: Ctx, req: IncomingMessage, res: ServerResponse
   if (real !== ctx.realRoot && !real.startsWith(ctx.rootPrefix)) {
     return sendText(ctx, req, res, 403, 'Forbidden');
   }
-  // A symlink with an innocent name may point at a dotfile inside root.
   if (ctx.denyDotfiles && hasHiddenSegment(real.slice(ctx.rootPrefix.length))) {
     return sendText(ctx, req, res, 404, 'Not Found');
   }
-
-  if (safe.directory) return sendListing(ctx, req, res, safe, real, target);
-
-  let fh: FileHandle;
-  try {
-    // O_NONBLOCK: opening a FIFO would otherwise block a threadpool thread until a writer shows up. It has no
-    // effect on reads of regular files, which are all we serve.
-    fh = await open(real, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
-  } catch (err) {
-    return sendFsError(ctx, req, res, err);
-  }
-  await sendFile(ctx, req, res, fh, safe);
+  return sendListing(ctx, req, res, safe, real, target);
 }

@@ -56,17 +56,21 @@ export function resolveSafePath(root: string, urlPath: string): SafePath {
     segments.push(seg);
   }
 
-  const base = path.resolve(root);
-  const fsPath = segments.length === 0 ? base : path.join(base, ...segments);
+  const base = resolvedRoot(root);
+  // Segments are non-empty and free of separators, `.` and `..` (checked above), so concatenation is already
+  // the normal form path.join would compute, without its per-request normalisation pass.
+  const joined = segments.join(path.sep);
+  const fsPath =
+    segments.length === 0 ? base : base.endsWith(path.sep) ? base + joined : base + path.sep + joined;
   // Belt and braces: with the checks above this cannot fail, but it is the invariant the server relies on.
   if (!isInside(base, fsPath)) return bad('path escapes root');
 
   const directory = decoded.endsWith('/');
-  const joined = '/' + segments.join('/');
+  const normal = '/' + segments.join('/');
   return {
     ok: true,
     fsPath,
-    urlPath: directory && segments.length > 0 ? joined + '/' : joined,
+    urlPath: directory && segments.length > 0 ? normal + '/' : normal,
     segments,
     directory,
     hidden,
@@ -86,6 +90,13 @@ export function queryOf(target: string): string {
 }
 
 // --- internal ---
+
+/** path.resolve(root), remembered for the last root: a server asks with the same root on every request. */
+let lastRoot: { root: string; base: string } | undefined;
+function resolvedRoot(root: string): string {
+  if (lastRoot?.root !== root) lastRoot = { root, base: path.resolve(root) };
+  return lastRoot.base;
+}
 
 function bad(reason: string): SafePath {
   return { ok: false, status: 400, reason };

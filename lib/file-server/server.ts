@@ -1,4 +1,5 @@
 // The listener: option checks, createServer with its timeouts, connection tracking, and a graceful close().
+import cluster from 'node:cluster';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +9,7 @@ import { hostname as osHostname } from 'node:os';
 import path from 'node:path';
 
 import { isLoopback, sha256 } from './auth.js';
+import { startCluster } from './cluster.js';
 import type { Ctx } from './context.js';
 import { FileServerError, FileServerErrorCode } from './errors.js';
 import { handle } from './handle.js';
@@ -22,6 +24,7 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
   const headersTimeoutMs = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
   const closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
   const log = opts.log ?? (() => {});
+  const workers = opts.workers ?? 1;
 
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new FileServerError(
@@ -41,6 +44,12 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
   if (!Number.isInteger(closeTimeoutMs) || closeTimeoutMs < 0) {
     throw new FileServerError(
       'closeTimeoutMs must be a non-negative integer',
+      FileServerErrorCode.InvalidOptions,
+    );
+  }
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new FileServerError(
+      `workers must be an integer in 1..${MAX_WORKERS}, got ${workers}`,
       FileServerErrorCode.InvalidOptions,
     );
   }
@@ -65,6 +74,9 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
       FileServerErrorCode.InvalidRoot,
     );
   }
+
+  // A cluster worker is itself a single-process server (cluster-worker.ts starts it with workers: 1).
+  if (workers > 1 && cluster.isPrimary) return startCluster(opts, workers, realRoot, log);
 
   const ctx: Ctx = {
     realRoot,
@@ -102,7 +114,11 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
     (req, res) => {
       ctx.stats.requests++;
       trackRequest(ctx, req, res);
-      handle(ctx, req, res).catch((err: unknown) => failRequest(ctx, res, err));
+      try {
+        handle(ctx, req, res)?.catch((err: unknown) => failRequest(ctx, res, err));
+      } catch (err) {
+        failRequest(ctx, res, err);
+      }
     },
   );
   // A client that stops reading a response would otherwise pin its socket and file descriptor forever.
@@ -193,6 +209,7 @@ const SOCKET_IDLE_TIMEOUT_MS = 120_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS = 4096;
 const LISTEN_BACKLOG = 1024;
+const MAX_WORKERS = 64;
 
 /** Ends a socket once its buffered writes (the tail of the last response) are flushed. */
 function endSocket(socket: Socket): void {

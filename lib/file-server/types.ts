@@ -27,6 +27,12 @@ export interface FileServerOptions {
    * @default 10_000
    */
   closeTimeoutMs?: number;
+  /**
+   * Processes serving the socket: 1 serves from this process; N > 1 forks N cluster workers that share the
+   * listening socket (node:cluster), this process only hands out connections. See cluster.ts.
+   * @default 1
+   */
+  workers?: number;
 }
 
 /** A running server, as returned by {@link startFileServer}. */
