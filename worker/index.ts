@@ -1,5 +1,5 @@
 // Builds ferry workers. One process may run several: the shared copy queue and the data host's own queue.
-import { appendFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -11,10 +11,10 @@ import {
   type NativeConnection,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { ActivityDeps } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
 import { ferryEnv } from '../lib/env.js';
-import { createOrigin } from '../lib/origin.js';
+import { FerryPlugin } from './plugin.js';
 
 /** The compiled workflow entry (dist/workflows/index.js). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
@@ -53,15 +53,17 @@ export function installRuntime(level: LogLevel = ferryEnv().logLevel()): void {
   Runtime.install({ logger: new DefaultLogger(level) });
 }
 
+/** A worker of ferry's workflows and, through {@link FerryPlugin} (as an embedder's worker gets them), its activities. */
 export async function createFerryWorker(opts: FerryWorkerOptions): Promise<Worker> {
   installRuntime();
+  const { connection, namespace, taskQueue, maxConcurrentActivityTaskExecutions, ...deps } = opts;
   return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace ?? 'default',
-    taskQueue: opts.taskQueue ?? DEFAULT_TASK_QUEUE,
+    connection,
+    namespace: namespace ?? 'default',
+    taskQueue: taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ ...depsFromEnv(), ...opts }),
-    maxConcurrentActivityTaskExecutions: opts.maxConcurrentActivityTaskExecutions ?? 16,
+    plugins: [new FerryPlugin(deps)],
+    maxConcurrentActivityTaskExecutions: maxConcurrentActivityTaskExecutions ?? 16,
     // Flush activity heartbeats at least every second: a retried copyBatch redoes at most ~1 s of work
     // after a crash, and a job stop reaches running batches within a second.
     maxHeartbeatThrottleInterval: '1 second',
@@ -80,23 +82,6 @@ export const quietBundlerLogger = {
 };
 
 // --- internal ---
-
-/** The activities' dependencies that come from the environment: read here, where the worker is composed. */
-function depsFromEnv(): ActivityDeps {
-  const env = ferryEnv();
-  const journal = env.putJournal();
-  return {
-    origin: createOrigin({
-      headersTimeoutMs: env.httpHeadersTimeoutMs(),
-      bodyTimeoutMs: env.httpBodyTimeoutMs(),
-      connectTimeoutMs: env.httpConnectTimeoutMs(),
-    }),
-    checkpointEveryMs: env.checkpointEveryMs(),
-    // Test instrumentation: one line per committed object, so crash tests can count objects written twice
-    // across worker processes. Off unless FERRY_PUT_JOURNAL is set.
-    ...(journal ? { putJournal: (name: string) => appendFileSync(journal, `${name}\n`) } : {}),
-  };
-}
 
 /** Workflow code (and the pure modules it imports) compiled after the bundle was made means a stale bundle. */
 function prebuiltIsFresh(): boolean {
