@@ -14,6 +14,7 @@ import {
 import type { ActivityDeps } from '../activities/index.js';
 import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
 import { ferryEnv } from '../lib/env.js';
+import { METRIC, ORIGIN_LATENCY_BUCKETS_MS } from '../lib/metrics.js';
 import { FerryPlugin } from './plugin.js';
 
 /** The compiled workflow entry (dist/workflows/index.js). */
@@ -44,13 +45,35 @@ export interface FerryWorkerOptions extends ActivityDeps {
 
 let runtimeInstalled = false;
 /**
- * The SDK logs every worker state change at INFO; a CLI user wants warnings only. Must run before the first
- * NativeConnection or Worker is created (the runtime is a process-wide singleton).
+ * The SDK logs every worker state change at INFO; a CLI user wants warnings only. With `metricsPort`, the
+ * runtime serves Prometheus metrics (the SDK's and ferry's, lib/metrics.ts) on that port, all interfaces. Must
+ * run before the first NativeConnection or Worker is created (the runtime is a process-wide singleton, installed
+ * once): a second call changes nothing, and one asking for metrics then throws.
  */
-export function installRuntime(level: LogLevel = ferryEnv().logLevel()): void {
-  if (runtimeInstalled) return;
+export function installRuntime(level: LogLevel = ferryEnv().logLevel(), metricsPort?: number): void {
+  if (runtimeInstalled) {
+    if (metricsPort !== undefined)
+      throw new Error(
+        'the Temporal runtime is already installed: metrics must be asked for before any worker',
+      );
+    return;
+  }
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  Runtime.install({
+    logger: new DefaultLogger(level),
+    ...(metricsPort !== undefined
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: {
+                bindAddress: `0.0.0.0:${metricsPort}`,
+                histogramBucketOverrides: { [METRIC.originLatency]: ORIGIN_LATENCY_BUCKETS_MS },
+              },
+            },
+          },
+        }
+      : {}),
+  });
 }
 
 /** A worker of ferry's workflows and, through {@link FerryPlugin} (as an embedder's worker gets them), its activities. */

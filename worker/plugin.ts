@@ -6,23 +6,34 @@
 // runContext when the last worker running this plugin stops.
 import { appendFileSync } from 'node:fs';
 import { SimplePlugin } from '@temporalio/plugin';
+import { Runtime } from '@temporalio/worker';
 import { createActivities, type ActivityDeps, type FerryActivities } from '../activities/index.js';
+import type { CopyBatchInput } from '../common/schemas.js';
 import { ferryEnv, type Env } from '../lib/env.js';
+import { createFerryMetrics, type FerryMetrics } from '../lib/metrics.js';
 import { createOrigin } from '../lib/origin.js';
 
 export interface FerryPluginOptions extends ActivityDeps {
   /** Where FERRY_* knobs (HTTP timeouts, checkpoint interval) are read from. @default process.env */
   env?: Env;
+  /**
+   * ferry's metrics (lib/metrics.ts); `false` for none. @default on the SDK runtime's metric meter, exported by
+   * whatever the runtime was installed with (Prometheus, OpenTelemetry, nothing)
+   */
+  metrics?: FerryMetrics | false;
 }
 
 export class FerryPlugin extends SimplePlugin {
   /** The activities this plugin registers (a test or an embedder may call them directly). */
   readonly activities: FerryActivities;
   constructor(opts: FerryPluginOptions = {}) {
-    const { env, ...given } = opts;
+    const { env, metrics: m, ...given } = opts;
+    const metrics = m === false ? undefined : (m ?? createFerryMetrics(() => Runtime.instance().metricMeter));
     const deps: ActivityDeps = { ...depsFromEnv(env), ...given };
     const servers = (deps.openServers ??= new Set());
-    const activities = createActivities(deps);
+    const origin = deps.origin;
+    if (metrics && origin) deps.origin = metrics.observeOrigin(origin);
+    const activities = observeBatches(createActivities(deps), metrics);
     /** Workers currently running with this plugin. */
     let running = 0;
     super({
@@ -37,13 +48,27 @@ export class FerryPlugin extends SimplePlugin {
             // serveDirectory closes its server when cancelled; one left open by a worker that stopped
             // mid-activity is closed here, then the origin's keep-alive pool.
             await Promise.allSettled([...servers].map((s) => s.close()));
-            await deps.origin?.close();
+            await origin?.close();
           }
         }
       },
     });
     this.activities = activities;
   }
+}
+
+/** copyBatch counted into `metrics` as each batch completes (each batch once, whatever its attempts). */
+function observeBatches(a: FerryActivities, metrics: FerryMetrics | undefined): FerryActivities {
+  if (!metrics) return a;
+  const copyBatch = a.copyBatch;
+  return {
+    ...a,
+    async copyBatch(input: CopyBatchInput) {
+      const out = await copyBatch(input);
+      metrics.batchDone(input.jobId, out);
+      return out;
+    },
+  };
 }
 
 /** The activities' dependencies that come from the environment: read here, where the worker is composed. */
