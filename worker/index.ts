@@ -1,5 +1,6 @@
 // Builds ferry workers. One process may run several: the shared copy queue and the data host's own queue.
-import { readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -86,12 +87,35 @@ export async function createFerryWorker(opts: FerryWorkerOptions): Promise<Worke
     taskQueue: taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowBundle: await workflowBundle(),
     plugins: [new FerryPlugin(deps)],
+    // Unversioned (workflow changes are replay-safe through patched(): CONTRIBUTING.md), but each worker says
+    // which build it runs, so a task in a history and a worker in `temporal task-queue describe` name their code.
+    workerDeploymentOptions: {
+      version: { deploymentName: DEPLOYMENT_NAME, buildId: await ferryBuildId() },
+      useWorkerVersioning: false,
+    },
     maxConcurrentActivityTaskExecutions: maxConcurrentActivityTaskExecutions ?? 16,
     // Flush activity heartbeats at least every second: a retried copyBatch redoes at most ~1 s of work
     // after a crash, and a job stop reaches running batches within a second.
     maxHeartbeatThrottleInterval: '1 second',
     defaultHeartbeatThrottleInterval: '1 second',
   });
+}
+
+/** The deployment name ferry's CLI workers report (Worker Deployment Versioning is not used: see CONTRIBUTING.md). */
+export const DEPLOYMENT_NAME = 'ferry';
+
+let build: Promise<string> | undefined;
+/** `<package version>+<12 hex of the workflow bundle's sha256>`: two workers agree iff their workflow code does. */
+export function ferryBuildId(): Promise<string> {
+  build ??= (async () => {
+    const b = await workflowBundle();
+    const code = 'code' in b ? b.code : readFileSync(b.codePath, 'utf8');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    return `${pkg.version}+${createHash('sha256').update(code).digest('hex').slice(0, 12)}`;
+  })();
+  return build;
 }
 
 /** The bundler reports progress at info level; a CLI user wants warnings only. */

@@ -70,6 +70,16 @@ test('ferry worker --metrics-port: SDK and ferry metrics move during a job and a
   // One GET per object (no retries here), each timed once.
   assert.equal(sum(after, `${METRIC.originLatency}_count`, { method: 'GET' }), origin.gets());
   assert.equal(done.done, OBJECTS);
+  // The worker says which build ran each workflow task (worker/index.ts ferryBuildId).
+  const history = await (await h.temporal()).workflow.getHandle(id).fetchHistory();
+  const stamps = new Set(
+    (history.events ?? []).flatMap((e) => {
+      const a = e.workflowTaskCompletedEventAttributes;
+      return a ? [`${a.workerDeploymentName}/${a.workerVersion?.buildId}`] : [];
+    }),
+  );
+  assert.equal(stamps.size, 1, [...stamps].join(' '));
+  assert.match([...stamps][0]!, /^ferry\/\d+\.\d+\.\d+\+[0-9a-f]{12}$/);
   t.diagnostic(
     [...after]
       .filter(([k]) => k.startsWith('ferry_') && !k.includes('_bucket{'))
