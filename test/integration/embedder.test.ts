@@ -85,11 +85,13 @@ test('an embedder installs the packed tarball, runs FerryPlugin in its own worke
     progress: { state: string; done: number }[];
     state: string;
     report: { copied: number; failed: number };
+    resumed: string;
   };
   const bytes = names.reduce((a, n) => a + readFileSync(join(src, n)).length, 0);
   assert.deepEqual(seen.child, { archived: true, objects: COUNT, bytes });
   assert.equal(seen.state, 'completed');
   assert.equal(seen.report.copied, COUNT);
+  assert.equal(seen.resumed, 'nothing');
   assert.match(seen.jobId, /^dnl-[0-9a-f]{10}$/);
   assert.ok(seen.progress.length > 0 && seen.progress.at(-1)!.done === COUNT, JSON.stringify(seen.progress));
   for (const dest of [destA, destB]) {
