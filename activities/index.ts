@@ -28,6 +28,8 @@ export interface ActivityDeps {
   checkpointEveryMs?: number;
   /** Called once per object committed by copyBatch (crash tests count double writes). @default none */
   putJournal?: (name: string) => void;
+  /** serveDirectory's running file servers, closed by the worker plugin when its worker stops. @default none */
+  openServers?: Set<{ close(): Promise<void> }>;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {

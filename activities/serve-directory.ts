@@ -37,6 +37,8 @@ export interface ServeDeps {
   /** Host name put in the served URL (other hosts fetch from it). @default 127.0.0.1 */
   advertiseHost?: string;
   bind?: string;
+  /** File servers running now; the worker plugin closes what is left when its worker stops. */
+  openServers?: Set<{ close(): Promise<void> }>;
 }
 
 export function makeServeDirectory(deps: ServeDeps) {
@@ -54,6 +56,7 @@ export function makeServeDirectory(deps: ServeDeps) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       server = await startFileServer({ root, bind, port: 0 });
     }
+    deps.openServers?.add(server);
     try {
       const host = deps.advertiseHost ?? (bind === '0.0.0.0' || bind === '::' ? hostname() : bind);
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${server.port}/`;
@@ -83,6 +86,7 @@ export function makeServeDirectory(deps: ServeDeps) {
       const stats = server.stats();
       return { requests: stats.requests, bytesSent: stats.bytesSent };
     } finally {
+      deps.openServers?.delete(server);
       await server.close();
     }
   };

@@ -183,6 +183,12 @@ export const ENV_VARS = {
     min: 1,
     meaning: 'origin requests: time to establish a connection',
   },
+  FERRY_METRICS_PORT: {
+    kind: 'int',
+    min: 1,
+    max: 65535,
+    meaning: '`ferry worker` serves Prometheus metrics on this port (all interfaces), as `--metrics-port`',
+  },
   FERRY_DEMO_DIR: {
     kind: 'path',
     defaultText: '$TMPDIR/ferry-demo',

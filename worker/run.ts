@@ -19,6 +19,8 @@ export interface RunWorkerOptions {
   advertiseHost?: string;
   bind?: string;
   maxConcurrentActivities?: number;
+  /** Serve Prometheus metrics on this port (worker/index.ts installRuntime); the process's first runtime. */
+  metricsPort?: number;
   /** Where to report reclaimed attempts (worker/reclaim.ts). */
   log?: (m: string) => void;
 }
@@ -31,7 +33,7 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(opts: RunWorkerOptions): Promise<RunningWorkers> {
-  installRuntime();
+  installRuntime(undefined, opts.metricsPort);
   trace('worker: connect');
   const native = await NativeConnection.connect({ ...(opts.connectionOptions ?? {}), address: opts.address });
   trace('worker: create');

@@ -7,6 +7,21 @@ import { hostQueueName } from '../../common/queues.js';
 import { CLIError } from '../errors.js';
 import { parseIntOption } from '../format.js';
 import { taskQueueOf } from '../job-options.js';
+import { readVar } from '../../lib/env.js';
+
+/** The runtime binds the metrics port in its own thread and cannot report a busy one: check it first. */
+async function checkPortFree(port: number): Promise<void> {
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new CLIError(`--metrics-port ${port}: ${err.code === 'EADDRINUSE' ? 'already in use' : err.message}`),
+      ),
+    );
+    s.listen(port, '0.0.0.0', () => s.close(() => resolve()));
+  });
+}
 
 interface WorkerOpts {
   serveRoot?: string;
@@ -15,6 +30,7 @@ interface WorkerOpts {
   advertiseHost?: string;
   bind?: string;
   maxActivities: string;
+  metricsPort?: string;
 }
 
 export function register(program: Command): void {
@@ -27,11 +43,20 @@ export function register(program: Command): void {
     .option('--advertise-host <host>', 'host name other workers use to reach the file server')
     .option('--bind <addr>', 'file server bind address (non-loopback requires a token)')
     .option('--max-activities <n>', 'concurrent activities on the copy queue', '16')
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on this port, all interfaces (env FERRY_METRICS_PORT)',
+    )
     .action(async (o: WorkerOpts) => {
       const serveRoot = o.serveRoot ? resolve(o.serveRoot) : undefined;
       if (serveRoot && !(existsSync(serveRoot) && statSync(serveRoot).isDirectory()))
         throw new CLIError(`--serve-root ${serveRoot} is not a directory`);
       const maxConcurrentActivities = parseIntOption(o.maxActivities, '--max-activities', 1, 1024);
+      const metricsPort =
+        o.metricsPort !== undefined
+          ? parseIntOption(o.metricsPort, '--metrics-port', 1, 65535)
+          : readVar('FERRY_METRICS_PORT');
+      if (metricsPort !== undefined) await checkPortFree(metricsPort);
       const { resolveTemporal } = await import('../connection.js');
 
       const { startWorkers } = await import('../../worker/run.js');
@@ -43,6 +68,7 @@ export function register(program: Command): void {
         connectionOptions: r.connectionOptions as Record<string, unknown>,
         taskQueue,
         maxConcurrentActivities,
+        ...(metricsPort !== undefined ? { metricsPort } : {}),
         ...(serveRoot ? { serveRoot } : {}),
         ...(o.hostQueue ? { hostQueue: o.hostQueue } : {}),
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
@@ -53,7 +79,8 @@ export function register(program: Command): void {
         `ferry worker: ${r.address} namespace ${r.namespace}, queue ${taskQueue}` +
           (serveRoot
             ? `, host queue ${o.hostQueue ?? hostQueueName(hostname())} serving under ${serveRoot}`
-            : ''),
+            : '') +
+          (metricsPort !== undefined ? `, metrics on :${metricsPort}/metrics` : ''),
       );
       const stop = () => void w.shutdown();
       process.once('SIGINT', stop);

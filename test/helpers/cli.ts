@@ -81,8 +81,8 @@ export class FerryHarness {
   }
 
   /** Start a long-running CLI command in its own process group; it is killed at the end of the test. */
-  spawn(name: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): FerryProcess {
-    const p = spawnFerry(name, args, { ...this.env, ...opts.env });
+  spawn(name: string, args: string[], opts: { env?: NodeJS.ProcessEnv; bin?: string } = {}): FerryProcess {
+    const p = spawnFerry(name, args, { ...this.env, ...opts.env }, opts.bin);
     this.procs.add(p);
     void p.exited.then(() => this.procs.delete(p));
     return p;
@@ -162,9 +162,17 @@ export function runFerry(
   });
 }
 
-/** Spawn a long-running `node bin/ferry.js ...args` as the leader of a new process group. */
-export function spawnFerry(name: string, args: string[], env: NodeJS.ProcessEnv): FerryProcess {
-  const child = spawn(process.execPath, [FERRY_BIN, ...args], {
+/**
+ * Spawn a long-running `node bin/ferry.js ...args` as the leader of a new process group (`bin`: another build's
+ * launcher, for the upgrade test).
+ */
+export function spawnFerry(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  bin: string = FERRY_BIN,
+): FerryProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
