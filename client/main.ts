@@ -19,6 +19,15 @@ import * as template from './commands/template.js';
 import * as worker from './commands/worker.js';
 import { reportError } from './errors.js';
 
+// `ferry ... | head` closes our stdout early: that is the reader saying "enough", not an error, and Node would
+// otherwise die of an unhandled EPIPE with a stack. Stop quietly, as coreutils do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const program = new Command('ferry')
   .description('Durable, resumable copies of file datasets into object-store buckets (Temporal workflows)')
   .version('0.1.0')
