@@ -38,19 +38,23 @@ export function register(job: Command): void {
   addJobOptions(
     start
       .command('prefetch')
-      .description('copy names of a template or list from an HTTP origin into a bucket')
+      .description(
+        'copy names of a template or list from an HTTP origin into a bucket; with neither, every file its listing shows, recursively',
+      )
       .argument('<origin>', 'origin base URL, e.g. http://host:51061/abc/')
       .argument('<bucket>', 'destination bucket')
       .option('--template <t>', 'object-name template, e.g. shard-{001..999}.tar')
       .option('--list <file>', 'object names, one per line'),
   ).action(async (origin: string, bucket: string, o: JobOpts & { template?: string; list?: string }) => {
-    if (!o.template === !o.list) throw new CLIError('prefetch: give exactly one of --template or --list');
+    if (o.template && o.list) throw new CLIError('prefetch: give at most one of --template or --list');
     const base = origin.endsWith('/') ? origin : `${origin}/`;
     const { baseUrl } = splitUrlTemplate(`${base}x`);
     const fmt = fmtOf(o);
     const source: MigrationInput['source'] = o.template
       ? { kind: 'template', baseUrl, template: o.template, ...(fmt ? { fmt } : {}) }
-      : { kind: 'list', baseUrl, names: readList(o.list!) };
+      : o.list
+        ? { kind: 'list', baseUrl, names: readList(o.list) }
+        : { kind: 'listing', baseUrl };
     process.exitCode = await startNew('prefetch', jobInput(source, bucket, o), o);
   });
 }

@@ -1,4 +1,4 @@
-// `ferry migrate DIR BUCKET --template T`: both steps in one workflow. By default this process runs the
+// `ferry migrate DIR BUCKET [--template T]`: both steps in one workflow; without a template, the whole tree. By default this process runs the
 // worker that serves DIR and copies, and waits; --no-wait / --host leave that to `ferry worker --serve-root`.
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -15,11 +15,14 @@ export function register(program: Command): void {
     program
       .command('migrate')
       .description(
-        "both steps in one durable workflow: serve DIR on this host and copy the template's names into BUCKET",
+        "both steps in one durable workflow: serve DIR on this host and copy its files (all, or the template's names) into BUCKET",
       )
       .argument('<dir>', 'source directory (on this host)')
       .argument('<bucket>', 'destination bucket')
-      .requiredOption('--template <t>', 'object names relative to <dir>, e.g. shard-{001..999}.tar')
+      .option(
+        '--template <t>',
+        'object names relative to <dir>, e.g. shard-{001..999}.tar (default: every file under <dir>, recursively)',
+      )
       .option(
         '--no-wait',
         'start and return (a worker with --serve-root covering <dir> must run on this host)',
@@ -29,7 +32,7 @@ export function register(program: Command): void {
         'the data host, when <dir> is on another machine running `ferry worker --serve-root` (implies --no-wait)',
       ),
     { wait: false },
-  ).action(async (dir: string, bucket: string, o: JobOpts & { template: string; host?: string }) => {
+  ).action(async (dir: string, bucket: string, o: JobOpts & { template?: string; host?: string }) => {
     const root = resolve(dir);
     if (!o.host && (!existsSync(root) || !statSync(root).isDirectory()))
       throw new CLIError(`migrate: ${root} is not a directory`);
@@ -42,7 +45,9 @@ export function register(program: Command): void {
     // served by `ferry worker --serve-root` there.
     const hostQueue = wait ? `${hostQueueName(hostname())}-${jobId}` : hostQueueName(o.host ?? hostname());
     const input = jobInput(
-      { kind: 'directory', root, hostQueue, template: o.template, ...(fmt ? { fmt } : {}) },
+      o.template === undefined
+        ? { kind: 'tree', root, hostQueue }
+        : { kind: 'directory', root, hostQueue, template: o.template, ...(fmt ? { fmt } : {}) },
       bucket,
       o,
     );
