@@ -52,6 +52,12 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
   const info = workflowInfo();
   const jobId = info.workflowId;
   const opts: JobOptions = { ...input.options };
+  if (opts.onlyIndexes) {
+    // `job resume` of failed objects: indexes are positions in a walk the tree may no longer match, so the
+    // resumed run walks it all again and copies only what is missing or different.
+    delete opts.onlyIndexes;
+    opts.skipExisting = true;
+  }
   const destination = formatBucketUri(parseBucketUri(input.destination));
   const sourceText = describeSource(src);
   const carry = input.carry ?? firstCarry();

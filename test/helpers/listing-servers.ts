@@ -89,6 +89,8 @@ export async function startFlakyListingOrigin(
   root: string,
   flaky: string,
   failures: number,
+  /** Top-level file names the root listing shows although they do not exist (deleted after listing). */
+  ghosts: string[] = [],
 ): Promise<{ url: string; hits: Map<string, number> }> {
   const hits = new Map<string, number>();
   const server: Server = createServer((req, res) => {
@@ -107,9 +109,14 @@ export async function startFlakyListingOrigin(
               size: d.isDirectory() ? 0 : (await stat(join(full, d.name))).size,
             })),
           );
+          if (path === '')
+            for (const g of ghosts)
+              if (!entries.some((e) => e.name === g)) entries.push({ name: g, type: 'file', size: 1 });
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ entries }));
           return;
         }
+        const n = (hits.get(path) ?? 0) + 1;
+        hits.set(path, n);
         const body = await readFile(full);
         res.writeHead(200, { 'content-length': body.length }).end(body);
       } catch {

@@ -129,3 +129,21 @@ test('migrate of an empty tree completes with 0 objects and says so', async (t) 
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /completed: 0 copied, 0 skipped, 0 failed of 0;/);
 });
+
+test('a file listed but gone when copied fails as SourceNotFound, once; job resume copies it once it is back', async (t) => {
+  const h = new FerryHarness(t, 'tree-ghost');
+  const { root, names } = makeTree(h);
+  const origin = await startFlakyListingOrigin(t, root, '', 0, ['ghost.bin']);
+  const bucket = join(h.dir, 'bucket');
+  const r = await h.run(['job', 'start', 'prefetch', origin.url, bucket, '--wait', '-q']);
+  assert.equal(r.code, 3, `${r.stdout}\n${r.stderr}`);
+  assert.match(`${r.stdout}${r.stderr}`, /ghost\.bin.*SourceNotFound|SourceNotFound.*ghost\.bin/);
+  assert.equal(origin.hits.get('ghost.bin'), 1, 'a permanent failure is not retried');
+  await assertCopied(root, bucket, names);
+
+  writeFileSync(join(root, 'ghost.bin'), 'back');
+  const jobId = r.stdout.split('\n')[0]!.trim();
+  const res = await h.run(['job', 'resume', jobId, '--wait', '-q']);
+  assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
+  await assertCopied(root, bucket, [...names, 'ghost.bin']);
+});
