@@ -16,7 +16,8 @@ import { BatchCheckpoint } from '../lib/batch-checkpoint.js';
 import type { Bucket, ObjectInfo } from '../lib/buckets/index.js';
 import { FerryError, classifyError, redactUrl, toApplicationFailure } from '../lib/classify-error.js';
 import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '../lib/copy-plan.js';
-import { httpListing, type FetchListing } from '../lib/listing/fetch.js';
+import { sharedListing } from '../lib/listing/cache.js';
+import type { FetchListing } from '../lib/listing/fetch.js';
 import { listSpan } from '../lib/listing/walk.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
@@ -42,7 +43,7 @@ export interface CopyBatchDeps {
   /** Called once per object this activity committed (crash tests count objects written twice). */
   putJournal?: (name: string) => void;
   templates: TemplateCache;
-  /** Listing pages of a listing source's span. @default lib/listing httpListing() */
+  /** Listing pages of a listing source's span. @default lib/listing sharedListing() (cached per process) */
   list?: FetchListing;
 }
 
@@ -223,11 +224,10 @@ async function walkSpan(
       input.baseUrl,
       span.afterKey,
       span.lastKey,
-      { list: list ?? (defaultList ??= httpListing()), signal },
+      { list: list ?? sharedListing(), signal },
       input.end - input.start,
     );
   } catch (err) {
     throw toApplicationFailure(err);
   }
 }
-let defaultList: FetchListing | undefined;

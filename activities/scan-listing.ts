@@ -11,16 +11,17 @@ import {
   type ScanListingOutput,
 } from '../common/schemas.js';
 import { toApplicationFailure } from '../lib/classify-error.js';
-import { httpListing, type FetchListing } from '../lib/listing/fetch.js';
+import { sharedListing } from '../lib/listing/cache.js';
+import type { FetchListing } from '../lib/listing/fetch.js';
 import { walkListing } from '../lib/listing/walk.js';
 
 export interface ScanListingDeps {
-  /** @default lib/listing httpListing() (one keep-alive pool per process) */
+  /** @default lib/listing sharedListing() (one keep-alive pool and listing cache per process) */
   list?: FetchListing;
 }
 
 export function makeScanListing(deps: ScanListingDeps = {}) {
-  const list = deps.list ?? httpListing();
+  const list = deps.list ?? sharedListing();
   return async function scanListing(raw: ScanListingInput): Promise<ScanListingOutput> {
     const parsed = ScanListingInputSchema.safeParse(raw);
     if (!parsed.success) {
