@@ -18,6 +18,7 @@ import { FerryError, classifyError, redactUrl, toApplicationFailure } from '../l
 import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '../lib/copy-plan.js';
 import { sharedListing } from '../lib/listing/cache.js';
 import type { FetchListing } from '../lib/listing/fetch.js';
+import { keyFilter } from '../lib/listing/filter.js';
 import { listSpan } from '../lib/listing/walk.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
@@ -224,7 +225,7 @@ async function walkSpan(
       input.baseUrl,
       span.afterKey,
       span.lastKey,
-      { list: list ?? sharedListing(), signal },
+      { list: list ?? sharedListing(), signal, accept: span.filter ? keyFilter(span.filter) : undefined },
       input.end - input.start,
     );
   } catch (err) {

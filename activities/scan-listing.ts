@@ -13,6 +13,7 @@ import {
 import { toApplicationFailure } from '../lib/classify-error.js';
 import { sharedListing } from '../lib/listing/cache.js';
 import type { FetchListing } from '../lib/listing/fetch.js';
+import { keyFilter } from '../lib/listing/filter.js';
 import { walkListing } from '../lib/listing/walk.js';
 
 export interface ScanListingDeps {
@@ -31,7 +32,7 @@ export function makeScanListing(deps: ScanListingDeps = {}) {
         nonRetryable: true,
       });
     }
-    const { baseUrl, afterKey, batchSize, maxBatches } = parsed.data;
+    const { baseUrl, afterKey, batchSize, maxBatches, filter } = parsed.data;
     const ctx = Context.current();
     const batches: ScanListingOutput['batches'] = [];
     let count = 0;
@@ -44,6 +45,7 @@ export function makeScanListing(deps: ScanListingDeps = {}) {
     try {
       for await (const it of walkListing(baseUrl, afterKey, {
         list: beatingList,
+        accept: filter ? keyFilter(filter) : undefined,
         signal: ctx.cancellationSignal,
         warn: (m) => {
           log.warn(`scanListing: ${m}`);

@@ -5,6 +5,7 @@
 import type { ListingSource } from '../common/schemas.js';
 import { classifyError } from '../lib/classify-error.js';
 import { httpListing } from '../lib/listing/fetch.js';
+import { keyFilter } from '../lib/listing/filter.js';
 import { walkListing } from '../lib/listing/walk.js';
 import { CLIError, EXIT } from './errors.js';
 
@@ -27,11 +28,12 @@ export async function probeListing(baseUrl: string): Promise<void> {
 
 /** Walk the whole source and count it. */
 export async function planListing(src: ListingSource): Promise<ListingPlan> {
-  if (src.kind === 'listing') return walkAll(src.baseUrl);
+  const accept = src.filter ? keyFilter(src.filter) : undefined;
+  if (src.kind === 'listing') return walkAll(src.baseUrl, accept);
   const { startFileServer } = await import('../lib/file-server/index.js');
   const server = await startFileServer({ root: src.root, port: 0 });
   try {
-    return await walkAll(server.url);
+    return await walkAll(server.url, accept);
   } finally {
     await server.close();
   }
@@ -39,11 +41,12 @@ export async function planListing(src: ListingSource): Promise<ListingPlan> {
 
 // --- internal ---
 
-async function walkAll(baseUrl: string): Promise<ListingPlan> {
+async function walkAll(baseUrl: string, accept?: (key: string) => boolean): Promise<ListingPlan> {
   const plan: ListingPlan = { total: 0, bytes: 0, first: undefined, last: undefined };
   try {
     for await (const it of walkListing(baseUrl, undefined, {
       list: httpListing(),
+      accept,
       warn: (m) => console.error(`ferry: warning: ${m}`),
     })) {
       plan.total++;

@@ -11,6 +11,12 @@ export const FmtRangeSchema = z.object({
   step: z.number().int().min(1).default(1),
 });
 
+/** --include / --exclude globs of a listing source (rclone semantics, lib/listing/filter.ts). */
+export const KeyFilterSchema = z.object({
+  include: z.array(z.string().min(1).max(1024)).max(100).optional(),
+  exclude: z.array(z.string().min(1).max(1024)).max(100).optional(),
+});
+
 /**
  * Where the names come from.
  * - `template`: `baseUrl` + each name of `template` (AIStore template syntax).
@@ -44,11 +50,13 @@ export const SourceSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('listing'),
     baseUrl: z.string().url(),
+    filter: KeyFilterSchema.optional(),
   }),
   z.object({
     kind: z.literal('tree'),
     root: z.string().startsWith('/', 'directory must be an absolute path'),
     hostQueue: z.string().min(1),
+    filter: KeyFilterSchema.optional(),
   }),
 ]);
 export type Source = z.infer<typeof SourceSchema>;
@@ -216,7 +224,13 @@ export const CopyBatchInputSchema = z.object({
   fmt: FmtRangeSchema.optional(),
   names: z.array(z.string()).optional(),
   /** Listing sources: the batch is the walk's span (afterKey, lastKey], re-walked inside the activity. */
-  listing: z.object({ afterKey: z.string().optional(), lastKey: z.string().min(1) }).optional(),
+  listing: z
+    .object({
+      afterKey: z.string().optional(),
+      lastKey: z.string().min(1),
+      filter: KeyFilterSchema.optional(),
+    })
+    .optional(),
   maxNames: z.number().int().min(1),
   start: z.number().int().min(0),
   end: z.number().int().min(1),
@@ -241,6 +255,7 @@ export type CopyBatchOutput = z.infer<typeof CopyBatchOutputSchema>;
 export const ScanListingInputSchema = z.object({
   baseUrl: z.string().url(),
   afterKey: z.string().optional(),
+  filter: KeyFilterSchema.optional(),
   batchSize: z.number().int().min(1).max(10_000),
   /** Boundaries per call: bounds the result (≤ this many keys) and the history it adds. */
   maxBatches: z.number().int().min(1).max(64),

@@ -104,7 +104,11 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / Math.max(1, opts.window) : 0,
       start: cursor,
       end: cursor + span.count,
-      listing: { ...(span.afterKey !== undefined ? { afterKey: span.afterKey } : {}), lastKey: span.lastKey },
+      listing: {
+        ...(span.afterKey !== undefined ? { afterKey: span.afterKey } : {}),
+        lastKey: span.lastKey,
+        ...(src.filter ? { filter: src.filter } : {}),
+      },
     };
     const indexes = [cursor, cursor + span.count];
     cursor += span.count;
@@ -126,6 +130,7 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
       const r = await scans.scanListing({
         baseUrl: baseUrl(),
         ...(scanFrom !== undefined ? { afterKey: scanFrom } : {}),
+        ...(src.filter ? { filter: src.filter } : {}),
         batchSize: opts.batchSize,
         maxBatches: SCAN_BATCHES,
       });

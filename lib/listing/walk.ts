@@ -17,6 +17,8 @@ export const MAX_WALK_DEPTH = 48;
 export interface WalkOptions {
   list: FetchListing;
   signal?: AbortSignal;
+  /** Only files whose key this accepts (--include/--exclude, lib/listing/filter.ts). */
+  accept?: ((key: string) => boolean) | undefined;
   /** Told about each directory left out (loop, depth, vanished). */
   warn?: (message: string) => void;
 }
@@ -102,6 +104,7 @@ async function* walkDir(
     }
     const keyPath = [...path, e.name];
     if (e.type === 'file') {
+      if (o.accept && !o.accept(keyPath.join('/'))) continue;
       yield e.size === undefined ? { key: keyPath.join('/') } : { key: keyPath.join('/'), size: e.size };
       continue;
     }

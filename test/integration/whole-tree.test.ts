@@ -147,3 +147,19 @@ test('a file listed but gone when copied fails as SourceNotFound, once; job resu
   assert.equal(res.code, 0, `${res.stdout}\n${res.stderr}`);
   await assertCopied(root, bucket, [...names, 'ghost.bin']);
 });
+
+test('migrate --include/--exclude copies only the matching files of the tree', async (t) => {
+  const h = new FerryHarness(t, 'tree-filter');
+  const { root, names } = makeTree(h);
+  const bucket = join(h.dir, 'bucket');
+  const args = ['--include', '*.txt', '--exclude', '/a/**'];
+  const want = names.filter((n) => n.endsWith('.txt') && !n.startsWith('a/'));
+  const dry = await h.run(['migrate', root, join(h.dir, 'dry'), '--dry-run', ...args]);
+  assert.match(dry.stdout, new RegExp(`objects\\s+${want.length}\\b`));
+  const r = await h.run(['migrate', root, bucket, '-q', ...args]);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  await assertCopied(root, bucket, want);
+  const bad = await h.run(['migrate', root, bucket, '--template', 'a.txt', '--include', '*']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /apply to whole-tree jobs/);
+});

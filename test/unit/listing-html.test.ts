@@ -150,3 +150,26 @@ test('walk: one total order (component-wise), resumable after any key', async ()
   for await (const it of walkListing('http://t/', 'a/b/bb', { list })) gone.push(it.key);
   assert.deepEqual(gone, all.slice(1));
 });
+
+test('--include/--exclude: rclone globs, anchored with /, exclude wins; applied inside the walk', async () => {
+  const { keyFilter } = await import('../../lib/listing/filter.js');
+  const f = keyFilter({ include: ['*.jpg', '/top/**'], exclude: ['**/skip/**'] })!;
+  const table: [string, boolean][] = [
+    ['a.jpg', true],
+    ['x/y/b.jpg', true],
+    ['x/y/b.png', false],
+    ['top/any.bin', true],
+    ['deep/top/any.bin', false],
+    ['x/skip/c.jpg', false],
+  ];
+  for (const [key, want] of table) assert.equal(f(key), want, key);
+  assert.equal(keyFilter({}), undefined);
+  const list = memoryTree(TREE);
+  const got: string[] = [];
+  for await (const it of walkListing('http://t/', undefined, {
+    list,
+    accept: keyFilter({ exclude: ['/a/**'] }),
+  }))
+    got.push(it.key);
+  assert.deepEqual(got, ['a.txt', 'b', 'sp ace/ü']);
+});
