@@ -14,8 +14,12 @@ import {
 } from '../common/schemas.js';
 import { BatchCheckpoint } from '../lib/batch-checkpoint.js';
 import type { Bucket, ObjectInfo } from '../lib/buckets/index.js';
-import { FerryError, classifyError, redactUrl } from '../lib/classify-error.js';
+import { FerryError, classifyError, redactUrl, toApplicationFailure } from '../lib/classify-error.js';
 import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '../lib/copy-plan.js';
+import { sharedListing } from '../lib/listing/cache.js';
+import type { FetchListing } from '../lib/listing/fetch.js';
+import { keyFilter } from '../lib/listing/filter.js';
+import { listSpan } from '../lib/listing/walk.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
 
@@ -40,6 +44,8 @@ export interface CopyBatchDeps {
   /** Called once per object this activity committed (crash tests count objects written twice). */
   putJournal?: (name: string) => void;
   templates: TemplateCache;
+  /** Listing pages of a listing source's span. @default lib/listing sharedListing() (cached per process) */
+  list?: FetchListing;
 }
 
 export function makeCopyBatch(deps: CopyBatchDeps) {
@@ -56,12 +62,17 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const ctx = Context.current();
     const positions = positionsOf(input);
     const n = positions.length;
-    const nameOf = namer(input, deps.templates);
+    const listed = input.listing ? await walkSpan(input, deps.list, ctx.cancellationSignal) : undefined;
+    const nameOf = namer(input, deps.templates, listed);
     const bucket = await deps.openBucket(input.destination);
 
-    // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none).
-    const state = new BatchCheckpoint(n, readCheckpoint(ctx.info.heartbeatDetails));
-    const isRetry = ctx.info.attempt > 1;
+    // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
+    // that lists a different number of names than the scan counted changed since: positions may have moved, so
+    // its checkpoint is not trusted — objects this job already wrote are recognised by their metadata below.
+    const prev = readCheckpoint(ctx.info.heartbeatDetails);
+    const trusted = !listed || listed.length === n;
+    const state = new BatchCheckpoint(n, trusted ? prev : undefined);
+    const isRetry = ctx.info.attempt > 1 || (!!prev && !trusted);
     let lastBeat = 0;
     const beat = () => {
       lastBeat = performance.now();
@@ -198,4 +209,26 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     }
     return { totals: state.totals, failures: state.failures, attempts: ctx.info.attempt };
   };
+}
+
+// --- internal ---
+
+/** The names of a listing batch's span, walked again here: at most as many as the scan counted. */
+async function walkSpan(
+  input: CopyBatchInput,
+  list: FetchListing | undefined,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const span = input.listing!;
+  try {
+    return await listSpan(
+      input.baseUrl,
+      span.afterKey,
+      span.lastKey,
+      { list: list ?? sharedListing(), signal, accept: span.filter ? keyFilter(span.filter) : undefined },
+      input.end - input.start,
+    );
+  } catch (err) {
+    throw toApplicationFailure(err);
+  }
 }

@@ -9,6 +9,7 @@ import { openBucket as openCachedBucket, type Bucket } from '../lib/buckets/inde
 import { toApplicationFailure } from '../lib/classify-error.js';
 import { createOrigin, type Origin } from '../lib/origin.js';
 import { CHECKPOINT_EVERY_MS, makeCopyBatch } from './copy-batch.js';
+import { makeScanListing } from './scan-listing.js';
 import { makeServeDirectory } from './serve-directory.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
 import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
@@ -95,6 +96,7 @@ export function createActivities(deps: ActivityDeps = {}) {
 
     copyBatch,
     serveDirectory: makeServeDirectory(deps),
+    scanListing: makeScanListing(),
   };
 }
 

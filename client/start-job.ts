@@ -7,7 +7,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import { WorkflowType } from '../common/queues.js';
-import { MigrationInputSchema, type MigrationInput, type MigrationInputParsed } from '../common/schemas.js';
+import {
+  MigrationInputSchema,
+  isListingSource,
+  type MigrationInput,
+  type MigrationInputParsed,
+} from '../common/schemas.js';
 import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
 import { describeSource } from '../common/source.js';
 import { stateDir } from '../devserver/paths.js';
@@ -58,13 +63,17 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
   // The destination and origin checks touch nothing and run side by side; connect() comes after them since
   // in embedded mode it may start a dev server, and bad input must leave nothing behind.
   // When both are wrong, the destination's problem is the one reported (as when they ran one after the other).
+  const src = parsed.source;
   const checks = await Promise.allSettled([
     preflightDestination(destination),
-    !flags.dryRun && parsed.source.kind !== 'directory'
-      ? checkOriginReachable(parsed.source.baseUrl)
-      : undefined,
+    !flags.dryRun && 'baseUrl' in src ? checkOriginReachable(src.baseUrl) : undefined,
   ]);
   for (const c of checks) if (c.status === 'rejected') throw c.reason;
+  if (isListingSource(src)) {
+    const listing = await import('./listing-plan.js');
+    if (flags.dryRun) return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize);
+    if (src.kind === 'listing') await listing.probeListing(src.baseUrl);
+  }
   if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
   const log = (m: string) => {
     if (!flags.quiet) console.error(m);
@@ -101,11 +110,13 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
         workflowId: jobId,
         taskQueue,
         args: [input],
-        staticSummary: `ferry ${parsed.source.kind === 'directory' ? 'migrate' : 'download'}${flags.resumed ? ' (resumed)' : ''}: ${plan.total} objects → ${destination}`,
+        staticSummary: `ferry ${'hostQueue' in src ? 'migrate' : 'download'}${flags.resumed ? ' (resumed)' : ''}: ${plan.listing ? 'every listed file' : `${plan.total} objects`} → ${destination}`,
         staticDetails: [
           `- **source**: \`${sourceText}\``,
           `- **destination**: \`${destination}\``,
-          `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
+          plan.listing
+            ? '- **objects**: every file of the listing, walked as the job runs'
+            : `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
           `- **options**: max-conns ${o.maxConns}, batch-size ${o.batchSize}, window ${o.window}` +
             `${o.skipExisting ? ', skip-existing' : ''}${o.sync ? ', sync' : ''}${o.limitBph ? `, limit ${humanBytes(o.limitBph)}/h` : ''}`,
           ...(parsed.description ? [`- **description**: ${parsed.description}`] : []),
@@ -185,12 +196,13 @@ async function warnIfNoWorker(
 ): Promise<void> {
   // The embedded background worker polls the default queue and may still be starting: no false alarm there.
   const queues = ownWorker || (conn.embedded && taskQueue === taskQueueOf({})) ? [] : [taskQueue];
-  if (input.source.kind === 'directory' && !ownWorker) queues.push(input.source.hostQueue);
+  const src = input.source;
+  if ('hostQueue' in src && !ownWorker) queues.push(src.hostQueue);
   for (const q of queues) {
     if (await workerPolls(conn, q).catch(() => true)) continue;
     const line =
-      input.source.kind === 'directory' && q === input.source.hostQueue
-        ? `no worker is polling task queue \`${q}\` — start one on the data host with \`ferry worker --serve-root ${input.source.root}\``
+      'hostQueue' in src && q === src.hostQueue
+        ? `no worker is polling task queue \`${q}\` — start one on the data host with \`ferry worker --serve-root ${src.root}\``
         : noWorkerLine(q);
     console.error(`ferry: warning: ${line}`);
   }
@@ -237,6 +249,7 @@ async function previewSync(destination: string, input: MigrationInputParsed): Pr
   const { openBucket } = await import('../lib/buckets/index.js');
   const { listExtraneous, sourceMatcher } = await import('../lib/source-names.js');
   const src = input.source;
+  if (isListingSource(src)) return; // refused by validateJob: a listing's names are not known up front
   const isName = sourceMatcher(
     src.kind === 'list'
       ? { names: src.names, maxNames: input.options.maxNames }

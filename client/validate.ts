@@ -4,16 +4,34 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import { validateObjectName } from '../common/names.js';
-import { MigrationInputSchema, formatZodError, type MigrationInput } from '../common/schemas.js';
+import {
+  MigrationInputSchema,
+  formatZodError,
+  isListingSource,
+  type MigrationInput,
+} from '../common/schemas.js';
 import { parseTemplate } from '../common/template.js';
 import { CLIError, EXIT } from './errors.js';
 
-/** Validate a job locally, before anything is started or written. Throws CLIError naming the problem. */
-export function validateJob(input: MigrationInput): { total: number; first: string; last: string } {
+/**
+ * Validate a job locally, before anything is started or written. Throws CLIError naming the problem. A listing
+ * source's names are not known until walked (client/listing-plan.ts): its plan has `listing` set and no names.
+ */
+export function validateJob(input: MigrationInput): {
+  total: number;
+  first: string;
+  last: string;
+  listing?: true;
+} {
   const r = MigrationInputSchema.safeParse(input);
   if (!r.success) throw new CLIError(formatZodError(r.error, 'job'));
   const src = r.data.source;
   parseBucketUri(r.data.destination);
+  if (isListingSource(src)) {
+    if (r.data.options.sync)
+      throw new CLIError('--sync needs the source names up front: give --template or --list with it');
+    return { total: 0, first: '', last: '', listing: true };
+  }
   if (src.kind === 'list') {
     const seen = new Set<string>();
     src.names.forEach((n, i) => {

@@ -11,12 +11,21 @@ export const FmtRangeSchema = z.object({
   step: z.number().int().min(1).default(1),
 });
 
+/** --include / --exclude globs of a listing source (rclone semantics, lib/listing/filter.ts). */
+export const KeyFilterSchema = z.object({
+  include: z.array(z.string().min(1).max(1024)).max(100).optional(),
+  exclude: z.array(z.string().min(1).max(1024)).max(100).optional(),
+});
+
 /**
  * Where the names come from.
  * - `template`: `baseUrl` + each name of `template` (AIStore template syntax).
  * - `list`: `baseUrl` + each of `names` (an explicit object list; capped, it travels in history).
  * - `directory`: a directory on a data host; the workflow serves it over HTTP first (step 1), then copies
  *   `template`'s names from it (step 2).
+ * - `listing`: every file an HTTP origin lists under `baseUrl`, recursively (ferry serve's JSON or an autoindex
+ *   HTML page); names are read from the listing inside activities, never carried here.
+ * - `tree`: every file under a directory on a data host: served as for `directory`, then walked as `listing`.
  */
 export const SourceSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -38,8 +47,26 @@ export const SourceSchema = z.discriminatedUnion('kind', [
     template: z.string().min(1),
     fmt: FmtRangeSchema.optional(),
   }),
+  z.object({
+    kind: z.literal('listing'),
+    baseUrl: z.string().url(),
+    filter: KeyFilterSchema.optional(),
+  }),
+  z.object({
+    kind: z.literal('tree'),
+    root: z.string().startsWith('/', 'directory must be an absolute path'),
+    hostQueue: z.string().min(1),
+    filter: KeyFilterSchema.optional(),
+  }),
 ]);
 export type Source = z.infer<typeof SourceSchema>;
+/** The sources whose names come from walking a listing (lib/listing). */
+export type ListingSource = Extract<Source, { kind: 'listing' | 'tree' }>;
+/** The sources whose names are given: a template or an explicit list. */
+export type NamedSource = Exclude<Source, ListingSource>;
+export function isListingSource(s: Source): s is ListingSource {
+  return s.kind === 'listing' || s.kind === 'tree';
+}
 
 export const JobOptionsSchema = z.object({
   /** Total concurrent object transfers across the job. */
@@ -111,6 +138,8 @@ export const CarrySchema = z.object({
   servedUrl: z.string().optional(),
   /** Workflow ID of the serveWorkflow child holding step 1's file server. */
   serveId: z.string().optional(),
+  /** Listing sources: the walk's cursor. `after` is the last key dispatched; `done` once the walk ended. */
+  scan: z.object({ after: z.string().optional(), done: z.boolean() }).optional(),
 });
 export type Carry = z.infer<typeof CarrySchema>;
 
@@ -194,6 +223,14 @@ export const CopyBatchInputSchema = z.object({
   template: z.string().optional(),
   fmt: FmtRangeSchema.optional(),
   names: z.array(z.string()).optional(),
+  /** Listing sources: the batch is the walk's span (afterKey, lastKey], re-walked inside the activity. */
+  listing: z
+    .object({
+      afterKey: z.string().optional(),
+      lastKey: z.string().min(1),
+      filter: KeyFilterSchema.optional(),
+    })
+    .optional(),
   maxNames: z.number().int().min(1),
   start: z.number().int().min(0),
   end: z.number().int().min(1),
@@ -213,6 +250,25 @@ export const CopyBatchOutputSchema = z.object({
   attempts: z.number().int(),
 });
 export type CopyBatchOutput = z.infer<typeof CopyBatchOutputSchema>;
+
+/** One scanListing activity: walk on after `afterKey` and return the next batch boundaries. */
+export const ScanListingInputSchema = z.object({
+  baseUrl: z.string().url(),
+  afterKey: z.string().optional(),
+  filter: KeyFilterSchema.optional(),
+  batchSize: z.number().int().min(1).max(10_000),
+  /** Boundaries per call: bounds the result (≤ this many keys) and the history it adds. */
+  maxBatches: z.number().int().min(1).max(64),
+});
+export type ScanListingInput = z.infer<typeof ScanListingInputSchema>;
+
+export const ScanListingOutputSchema = z.object({
+  /** Each batch: its last key and how many names (afterKey of the next batch is this lastKey). */
+  batches: z.array(z.object({ lastKey: z.string(), count: z.number().int().min(1) })),
+  /** The walk reached the end of the tree. */
+  done: z.boolean(),
+});
+export type ScanListingOutput = z.infer<typeof ScanListingOutputSchema>;
 
 /** Format zod issues as `path: message` lines for users. */
 export function formatZodError(err: z.ZodError, what: string): string {

@@ -57,6 +57,10 @@ export function describeSource(s: Source): string {
       return `${s.baseUrl} (${s.names.length} listed names)`;
     case 'directory':
       return `${s.root}/${s.template} (served by ${s.hostQueue})`;
+    case 'listing':
+      return `${s.baseUrl} (whole listing)`;
+    case 'tree':
+      return `${s.root}/ (whole tree, served by ${s.hostQueue})`;
   }
 }
 

@@ -16,7 +16,25 @@ export function positionsOf(input: CopyBatchInput): number[] {
 }
 
 /** index → object name for one batch. Throws FerryError(InvalidInput) for an index outside its name list. */
-export function namer(input: CopyBatchInput, templates: TemplateCache): (i: number) => string {
+export function namer(
+  input: CopyBatchInput,
+  templates: TemplateCache,
+  listed?: string[],
+): (i: number) => string {
+  if (input.listing && listed) {
+    // A listing span walked again by the batch: fewer names than the scan counted means files were deleted
+    // since; the positions left over fail as SourceNotFound (reported, never retried).
+    const base = input.start;
+    return (i) => {
+      const v = listed[i - base];
+      if (v === undefined)
+        throw new FerryError(
+          ErrorType.SourceNotFound,
+          `the listing after "${input.listing!.afterKey ?? ''}" up to "${input.listing!.lastKey}" holds ${listed.length} of the ${input.end - input.start} names scanned: deleted since`,
+        );
+      return v;
+    };
+  }
   if (input.names && input.indexes) {
     // names[p] is the name of indexes[p] (a resume of scattered failed objects of a list job).
     const byIndex = new Map(input.indexes.map((ix, p) => [ix, input.names![p]]));

@@ -65,3 +65,21 @@ export function serveActivityOptions(hostQueue: string): ActivityOptions {
     },
   };
 }
+
+/**
+ * scanListing walks listing pages (a page of a million-entry directory takes seconds): liveness comes from
+ * heartbeats (one per page and per 1,000 names). Transient origin errors back off as copy batches do.
+ */
+export function scanActivityOptions(): ActivityOptions {
+  return {
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '60 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '60 seconds',
+      maximumAttempts: 20,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+    },
+  };
+}

@@ -4,58 +4,52 @@
 // The parts: ledger.ts (accounting), progress.ts (query + published details), window.ts (the batches),
 // serve.ts (step 1), activity-options.ts (retry/timeout presets).
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   getExternalWorkflowHandle,
   proxyActivities,
-  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FerryActivities } from '../activities/index.js';
 import { BucketUriError, formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
-import { ErrorType } from '../common/errors.js';
 import { spaceSize } from '../common/index-space.js';
 import {
   JobState,
   MigrationInputSchema,
-  SetOptionsSchema,
   formatZodError,
-  zeroTotals,
+  isListingSource,
   type Carry,
   type JobOptions,
   type MigrationInput,
   type MigrationInputParsed,
   type MigrationReport,
-  type Progress,
-  type SetOptionsInput,
 } from '../common/schemas.js';
 import { describeSource } from '../common/source.js';
 import { TemplateError, parseTemplate, type FmtRange } from '../common/template.js';
 import { copyBatchOptions, shortActivityOptions, syncActivityOptions } from './activity-options.js';
 import { Ledger } from './ledger.js';
-import { Publisher, finalState, reportState, type JobStatus } from './progress.js';
+import { Publisher, finalState, reportState } from './progress.js';
+import { listingJob } from './listing-job.js';
+import {
+  CONTINUE_AS_NEW_AT_EVENTS,
+  firstCarry,
+  initialStatus,
+  installHandlers,
+  invalid,
+  nextCarry,
+} from './run-state.js';
 import { startServing } from './serve.js';
 import { BatchWindow } from './window.js';
 
-export const progressQuery = defineQuery<Progress>('progress');
-export const pauseSignal = defineSignal('pause');
-export const unpauseSignal = defineSignal('unpause');
-export const stopSignal = defineSignal('stop');
-export const originReadySignal = defineSignal<[{ url: string }]>('originReady');
-export const setOptionsUpdate = defineUpdate<{ maxConns: number; limitBph: number }, [SetOptionsInput]>(
-  'setOptions',
-);
-
-/**
- * Continue-as-new well before Temporal's limits (50k events) and the 10k per-run budget we hold ourselves to.
- * `options.continueAsNewAtEvents` lowers it (tests).
- */
-const CONTINUE_AS_NEW_AT_EVENTS = 4000;
+export {
+  originReadySignal,
+  pauseSignal,
+  progressQuery,
+  setOptionsUpdate,
+  stopSignal,
+  unpauseSignal,
+} from './run-state.js';
 
 export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationReport> {
   const input = validate(raw);
@@ -63,6 +57,9 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
   const jobId = info.workflowId;
   const opts: JobOptions = { ...input.options };
   const src = input.source;
+  // Names read from a listing: a branch of its own (listing-job.ts), so that template and list jobs run
+  // exactly the code their recorded histories were made with.
+  if (isListingSource(src)) return listingJob(input, src);
   const destination = formatBucketUri(parseBucketUri(input.destination));
   const sourceText = describeSource(src);
 
@@ -199,79 +196,6 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
 
 // --- internal ---
 
-/** The carry of a job's first run. */
-function firstCarry(): Carry {
-  return {
-    cursor: 0,
-    totals: zeroTotals(),
-    failures: [],
-    failedRanges: [],
-    startedAtMs: Date.now(),
-    runs: 1,
-    maxHistoryEvents: 0,
-    paused: false,
-    stopRequested: false,
-  };
-}
-
-/** The live status a run starts with. */
-function initialStatus(carry: Carry): JobStatus {
-  return {
-    state: carry.paused ? JobState.Paused : JobState.Running,
-    paused: carry.paused,
-    stopRequested: carry.stopRequested,
-    servedUrl: carry.servedUrl,
-    inFlight: 0,
-  };
-}
-
-/** What the next run continues with. Read after all handlers finished: the history length is final then. */
-function nextCarry(carry: Carry, cursor: number, ledger: Ledger, status: JobStatus, serveId: string): Carry {
-  return {
-    cursor,
-    totals: ledger.totals,
-    failures: ledger.failures,
-    failedRanges: ledger.compactFailedRanges(),
-    startedAtMs: carry.startedAtMs,
-    runs: carry.runs + 1,
-    maxHistoryEvents: Math.max(carry.maxHistoryEvents, workflowInfo().historyLength),
-    paused: status.paused,
-    stopRequested: status.stopRequested,
-    ...(status.servedUrl ? { servedUrl: status.servedUrl, serveId } : {}),
-  };
-}
-
-/** Query, signals and update: they change the live status and options; the window loop reacts to them. */
-function installHandlers(status: JobStatus, opts: JobOptions, publisher: Publisher): void {
-  setHandler(progressQuery, () => publisher.progress());
-  setHandler(pauseSignal, () => {
-    status.paused = true;
-  });
-  setHandler(unpauseSignal, () => {
-    status.paused = false;
-  });
-  setHandler(stopSignal, () => {
-    status.stopRequested = true;
-  });
-  setHandler(originReadySignal, ({ url }) => {
-    status.servedUrl = url;
-  });
-  setHandler(
-    setOptionsUpdate,
-    (change) => {
-      if (change.maxConns !== undefined) opts.maxConns = change.maxConns;
-      if (change.limitBph !== undefined) opts.limitBph = change.limitBph;
-      return { maxConns: opts.maxConns, limitBph: opts.limitBph };
-    },
-    {
-      validator: (change) => {
-        const r = SetOptionsSchema.safeParse(change);
-        if (!r.success) throw new Error(formatZodError(r.error, 'setOptions'));
-      },
-    },
-  );
-}
-
 function validate(raw: MigrationInput): MigrationInputParsed {
   const r = MigrationInputSchema.safeParse(raw);
   if (!r.success) invalid(formatZodError(r.error, 'migration input'));
@@ -291,8 +215,4 @@ function planTemplate(template: string, fmt: FmtRange | undefined, maxNames: num
     if (err instanceof TemplateError || err instanceof RangeError) invalid(err.message);
     throw err;
   }
-}
-
-function invalid(message: string): never {
-  throw ApplicationFailure.create({ type: ErrorType.InvalidInput, message, nonRetryable: true });
 }

@@ -3,14 +3,14 @@
 // cancelled batch reports what it finished (its checkpoint rides on the cancellation).
 import { CancellationScope } from '@temporalio/workflow';
 import { sliceSpace, type IndexRanges } from '../common/index-space.js';
-import type { CopyBatchInput, CopyBatchOutput, JobOptions, Source } from '../common/schemas.js';
+import type { CopyBatchInput, CopyBatchOutput, JobOptions, NamedSource } from '../common/schemas.js';
 import type { Ledger } from './ledger.js';
 import type { JobStatus } from './progress.js';
 
 export interface WindowDeps {
   jobId: string;
   destination: string;
-  src: Source;
+  src: NamedSource;
   ranges: IndexRanges;
   /** Live options: setOptions changes maxConns and limitBph between launches. */
   opts: JobOptions;

@@ -54,7 +54,7 @@ async function resumeJob(id: string, flags: ResumeOpts): Promise<number> {
         console.log(`job ${id} is running; unpause requested`);
         // A running `migrate` whose process died waits for a worker on its own host queue: attach one here
         // (serving the directory again) and follow the job, as the original command did. Same with --wait.
-        const dir = input?.source.kind === 'directory' ? input.source : undefined;
+        const dir = input && 'hostQueue' in input.source ? input.source : undefined;
         if (!dir && !flags.wait) {
           const { noWorkerLine, workerPolls } = await import('../job-state.js');
           if (!(await workerPolls(conn, desc.taskQueue)))
@@ -93,7 +93,7 @@ async function resumeJob(id: string, flags: ResumeOpts): Promise<number> {
           jobId: id,
           resumed: true,
           // A migration's directory is served by this process again, as `migrate` did.
-          ...(src.kind === 'directory' ? { serveRoot: src.root, hostQueue: src.hostQueue, wait: true } : {}),
+          ...('hostQueue' in src ? { serveRoot: src.root, hostQueue: src.hostQueue, wait: true } : {}),
         });
       }
     }

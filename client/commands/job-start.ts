@@ -6,6 +6,7 @@ import type { MigrationInput } from '../../common/schemas.js';
 import { splitUrlTemplate } from '../../common/source.js';
 import { CLIError } from '../errors.js';
 import { addJobOptions, buildOptions, fmtOf, runFlags, type JobOpts } from '../job-options.js';
+import { collect, filterOf } from '../listing-filter.js';
 import { bucketArg, readList, validateJob } from '../validate.js';
 
 export function register(job: Command): void {
@@ -38,21 +39,42 @@ export function register(job: Command): void {
   addJobOptions(
     start
       .command('prefetch')
-      .description('copy names of a template or list from an HTTP origin into a bucket')
+      .description(
+        'copy names of a template or list from an HTTP origin into a bucket; with neither, every file its listing shows, recursively',
+      )
       .argument('<origin>', 'origin base URL, e.g. http://host:51061/abc/')
       .argument('<bucket>', 'destination bucket')
       .option('--template <t>', 'object-name template, e.g. shard-{001..999}.tar')
-      .option('--list <file>', 'object names, one per line'),
-  ).action(async (origin: string, bucket: string, o: JobOpts & { template?: string; list?: string }) => {
-    if (!o.template === !o.list) throw new CLIError('prefetch: give exactly one of --template or --list');
-    const base = origin.endsWith('/') ? origin : `${origin}/`;
-    const { baseUrl } = splitUrlTemplate(`${base}x`);
-    const fmt = fmtOf(o);
-    const source: MigrationInput['source'] = o.template
-      ? { kind: 'template', baseUrl, template: o.template, ...(fmt ? { fmt } : {}) }
-      : { kind: 'list', baseUrl, names: readList(o.list!) };
-    process.exitCode = await startNew('prefetch', jobInput(source, bucket, o), o);
-  });
+      .option('--list <file>', 'object names, one per line')
+      .option(
+        '--include <glob>',
+        'whole listing only: copy only matching files (repeatable; rclone globs)',
+        collect,
+      )
+      .option(
+        '--exclude <glob>',
+        'whole listing only: leave matching files out (repeatable; rclone globs)',
+        collect,
+      ),
+  ).action(
+    async (
+      origin: string,
+      bucket: string,
+      o: JobOpts & { template?: string; list?: string; include?: string[]; exclude?: string[] },
+    ) => {
+      if (o.template && o.list) throw new CLIError('prefetch: give at most one of --template or --list');
+      const base = origin.endsWith('/') ? origin : `${origin}/`;
+      const { baseUrl } = splitUrlTemplate(`${base}x`);
+      const fmt = fmtOf(o);
+      const source: MigrationInput['source'] = o.template
+        ? { kind: 'template', baseUrl, template: o.template, ...(fmt ? { fmt } : {}) }
+        : o.list
+          ? { kind: 'list', baseUrl, names: readList(o.list) }
+          : { kind: 'listing', baseUrl, ...filterOf(o, true) };
+      if (o.template || o.list) filterOf(o, false);
+      process.exitCode = await startNew('prefetch', jobInput(source, bucket, o), o);
+    },
+  );
 }
 
 /** The input of a new job from its source, destination argument and options. */

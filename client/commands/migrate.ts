@@ -1,4 +1,4 @@
-// `ferry migrate DIR BUCKET --template T`: both steps in one workflow. By default this process runs the
+// `ferry migrate DIR BUCKET [--template T]`: both steps in one workflow; without a template, the whole tree. By default this process runs the
 // worker that serves DIR and copies, and waits; --no-wait / --host leave that to `ferry worker --serve-root`.
 import { existsSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { hostQueueName } from '../../common/queues.js';
 import { CLIError } from '../errors.js';
 import { addJobOptions, fmtOf, runFlags, type JobOpts } from '../job-options.js';
+import { collect, filterOf } from '../listing-filter.js';
 import { validateJob } from '../validate.js';
 import { jobInput } from './job-start.js';
 
@@ -15,11 +16,24 @@ export function register(program: Command): void {
     program
       .command('migrate')
       .description(
-        "both steps in one durable workflow: serve DIR on this host and copy the template's names into BUCKET",
+        "both steps in one durable workflow: serve DIR on this host and copy its files (all, or the template's names) into BUCKET",
       )
       .argument('<dir>', 'source directory (on this host)')
       .argument('<bucket>', 'destination bucket')
-      .requiredOption('--template <t>', 'object names relative to <dir>, e.g. shard-{001..999}.tar')
+      .option(
+        '--template <t>',
+        'object names relative to <dir>, e.g. shard-{001..999}.tar (default: every file under <dir>, recursively)',
+      )
+      .option(
+        '--include <glob>',
+        'whole tree only: copy only matching files (repeatable; rclone globs)',
+        collect,
+      )
+      .option(
+        '--exclude <glob>',
+        'whole tree only: leave matching files out (repeatable; rclone globs)',
+        collect,
+      )
       .option(
         '--no-wait',
         'start and return (a worker with --serve-root covering <dir> must run on this host)',
@@ -29,30 +43,39 @@ export function register(program: Command): void {
         'the data host, when <dir> is on another machine running `ferry worker --serve-root` (implies --no-wait)',
       ),
     { wait: false },
-  ).action(async (dir: string, bucket: string, o: JobOpts & { template: string; host?: string }) => {
-    const root = resolve(dir);
-    if (!o.host && (!existsSync(root) || !statSync(root).isDirectory()))
-      throw new CLIError(`migrate: ${root} is not a directory`);
-    const fmt = fmtOf(o);
-    const wait = o.wait !== false && !o.host;
-    const { mintJobId } = await import('../ids.js');
-    const jobId = mintJobId('migrate');
-    // With --wait this process serves the directory itself, on a queue of its own: another worker of this
-    // host (with a different --serve-root) must not pick up step 1. Without it, the host's shared queue,
-    // served by `ferry worker --serve-root` there.
-    const hostQueue = wait ? `${hostQueueName(hostname())}-${jobId}` : hostQueueName(o.host ?? hostname());
-    const input = jobInput(
-      { kind: 'directory', root, hostQueue, template: o.template, ...(fmt ? { fmt } : {}) },
-      bucket,
-      o,
-    );
-    validateJob(input);
-    const { startJob } = await import('../start-job.js');
-    process.exitCode = await startJob(input, {
-      ...runFlags(o),
-      wait,
-      jobId,
-      ...(wait ? { serveRoot: root, hostQueue } : {}),
-    });
-  });
+  ).action(
+    async (
+      dir: string,
+      bucket: string,
+      o: JobOpts & { template?: string; host?: string; include?: string[]; exclude?: string[] },
+    ) => {
+      const root = resolve(dir);
+      if (!o.host && (!existsSync(root) || !statSync(root).isDirectory()))
+        throw new CLIError(`migrate: ${root} is not a directory`);
+      const fmt = fmtOf(o);
+      if (o.template !== undefined) filterOf(o, false);
+      const wait = o.wait !== false && !o.host;
+      const { mintJobId } = await import('../ids.js');
+      const jobId = mintJobId('migrate');
+      // With --wait this process serves the directory itself, on a queue of its own: another worker of this
+      // host (with a different --serve-root) must not pick up step 1. Without it, the host's shared queue,
+      // served by `ferry worker --serve-root` there.
+      const hostQueue = wait ? `${hostQueueName(hostname())}-${jobId}` : hostQueueName(o.host ?? hostname());
+      const input = jobInput(
+        o.template === undefined
+          ? { kind: 'tree', root, hostQueue, ...filterOf(o, true) }
+          : { kind: 'directory', root, hostQueue, template: o.template, ...(fmt ? { fmt } : {}) },
+        bucket,
+        o,
+      );
+      validateJob(input);
+      const { startJob } = await import('../start-job.js');
+      process.exitCode = await startJob(input, {
+        ...runFlags(o),
+        wait,
+        jobId,
+        ...(wait ? { serveRoot: root, hostQueue } : {}),
+      });
+    },
+  );
 }

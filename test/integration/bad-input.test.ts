@@ -139,14 +139,20 @@ test('bad CLI input: clear error, exit 2, nothing written', async (t) => {
       /--batch-size 10001/,
     ],
     [
-      'prefetch needs template or list',
+      // With neither --template nor --list, prefetch walks the origin's listing: here there is no origin.
+      'prefetch of a whole listing, origin unreachable',
       ['job', 'start', 'prefetch', U, bucket],
-      /exactly one of --template or --list/,
+      /origin http:\/\/127\.0\.0\.1:9 is unreachable/,
     ],
     [
       'prefetch both',
       ['job', 'start', 'prefetch', U, bucket, '--template', 'a', '--list', absList],
-      /exactly one/,
+      /at most one of --template or --list/,
+    ],
+    [
+      'prefetch of a whole listing with --sync',
+      ['job', 'start', 'prefetch', U, bucket, '--sync'],
+      /--sync needs the source names up front/,
     ],
     [
       'descending range',

@@ -339,6 +339,83 @@ export const scenarios: Scenario[] = [
       return [{ file: this.files[0]!, workflowId: id, runId: await lastRun(ctx.client, id), shape }];
     },
   },
+  {
+    name: 'migrate-tree',
+    server: 'stock',
+    files: ['migration-migrate-tree', 'serve-migrate-tree'],
+    async run(ctx) {
+      const src = join(ctx.dir, 'src');
+      const names = [
+        'a/b/t-0.bin',
+        'a/t-1.bin',
+        'a.bin',
+        'sp ace/t-2.bin',
+        'ü/t-3.bin',
+        't-4.bin',
+        'z/y/x.bin',
+      ];
+      makeDataset(src, { count: names.length, name: (i) => names[i]!, size: [50, 500] });
+      const r = await ctx.ferry(['migrate', src, join(ctx.dir, 'bucket'), '--batch-size', '2', '-q']);
+      const id = jobIdOf(r);
+      ctx.alias(id, '$JOB');
+      const runId = await lastRun(ctx.client, id);
+      const child = (await fetchRun(ctx.client, id, runId)).events?.find(
+        (e) => e.childWorkflowExecutionStartedEventAttributes,
+      )?.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+      if (!child?.workflowId || !child.runId) throw new Error(`job ${id} started no serve child`);
+      const worker = await ctx.worker();
+      await ctx.client.workflow.getHandle(child.workflowId, child.runId).result();
+      await worker.kill();
+      return [
+        {
+          file: this.files[0]!,
+          workflowId: id,
+          runId,
+          shape: 'migrate with no template: serve child, then the walk (scanListing) and its span batches',
+        },
+        { file: this.files[1]!, workflowId: child.workflowId, runId: child.runId, shape: 'its serve child' },
+      ];
+    },
+  },
+  {
+    name: 'prefetch-listing',
+    server: 'can',
+    files: ['migration-prefetch-listing-first', 'migration-prefetch-listing-last'],
+    async run(ctx) {
+      const src = join(ctx.dir, 'src');
+      makeDataset(src, { count: 40, name: (i) => `d${i % 4}/l-${pad2(i)}.bin`, size: 8 });
+      const url = await ctx.serve(src);
+      const r = await ctx.ferry([
+        'job',
+        'start',
+        'prefetch',
+        url,
+        join(ctx.dir, 'bucket'),
+        '--batch-size',
+        '1',
+        '--wait',
+        '-q',
+      ]);
+      const id = jobIdOf(r);
+      ctx.alias(id, '$JOB');
+      const runs = await runChain(ctx.client, id);
+      if (runs.length < 2) throw new Error(`job ${id} ran ${runs.length} time(s); add objects`);
+      return [
+        {
+          file: this.files[0]!,
+          workflowId: id,
+          runId: runs[0]!,
+          shape: 'prefetch of a listing (no names), batch-size 1: first run, continues as new mid-walk',
+        },
+        {
+          file: this.files[1]!,
+          workflowId: id,
+          runId: runs.at(-1)!,
+          shape: `last run (${runs.length}): resumes the walk after the carried key, completes`,
+        },
+      ];
+    },
+  },
 ];
 
 export async function fetchRun(client: Client, workflowId: string, runId: string): Promise<History> {

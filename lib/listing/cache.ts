@@ -1,0 +1,59 @@
+// Directory listings shared by the walks of one worker process. Every scan and every copy batch walks from a
+// key, listing the directories on its path again; in a flat directory of a million files that is the whole
+// million per batch. Kept for a minute, a listing is fetched about once per directory per worker instead,
+// and a scan and the batches it cut see the same snapshot. Concurrent walks share one fetch in flight.
+import type { FetchListing } from './fetch.js';
+import { httpListing } from './fetch.js';
+import type { ListingEntry } from './types.js';
+
+/** How long a listing is reused: far longer than the gap between a scan and its batches. */
+export const LISTING_TTL_MS = 60_000;
+/** Entries kept across all cached listings (~100 B each): bounds the cache to ~200 MB. */
+export const LISTING_CACHE_ENTRIES = 2_000_000;
+
+export function cachedListing(
+  list: FetchListing,
+  opts: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
+): FetchListing {
+  const ttl = opts.ttlMs ?? LISTING_TTL_MS;
+  const max = opts.maxEntries ?? LISTING_CACHE_ENTRIES;
+  const now = opts.now ?? Date.now;
+  const cache = new Map<string, { at: number; entries: Promise<ListingEntry[]>; size: number }>();
+  let total = 0;
+  const drop = (url: string) => {
+    const c = cache.get(url);
+    if (!c) return;
+    total -= c.size;
+    cache.delete(url);
+  };
+  return async (url, signal) => {
+    const hit = cache.get(url);
+    if (hit && now() - hit.at < ttl) return hit.entries;
+    drop(url);
+    const entry = { at: now(), entries: list(url, signal), size: 0 };
+    cache.set(url, entry);
+    try {
+      const entries = await entry.entries;
+      if (cache.get(url) === entry) {
+        entry.size = entries.length;
+        total += entries.length;
+        // Oldest first (Map keeps insertion order); a listing larger than the whole budget is not kept.
+        for (const k of cache.keys()) {
+          if (total <= max) break;
+          drop(k);
+        }
+      }
+      return entries;
+    } catch (err) {
+      if (cache.get(url) === entry) drop(url); // errors are never cached: a retry asks again
+      throw err;
+    }
+  };
+}
+
+let shared: FetchListing | undefined;
+
+/** The process's cached HTTP listing fetcher (activities' default). */
+export function sharedListing(): FetchListing {
+  return (shared ??= cachedListing(httpListing()));
+}

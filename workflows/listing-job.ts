@@ -1,0 +1,224 @@
+// The migration of a listing source (`listing`: an HTTP origin's listing; `tree`: a directory served on its
+// host, then walked): no names given, so the job walks them. Names never enter history: scanListing returns
+// only batch boundaries (the last key of each batch of `batchSize` names, ≤ 16 per call), a batch is the span
+// (afterKey, lastKey] that copyBatch walks again itself, and continue-as-new carries just the last key
+// dispatched. Indexes are positions in walk order, assigned as the scan counts names.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FerryActivities } from '../activities/index.js';
+import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
+import { ErrorType } from '../common/errors.js';
+import {
+  JobState,
+  type CopyBatchInput,
+  type CopyBatchOutput,
+  type JobOptions,
+  type ListingSource,
+  type MigrationInputParsed,
+  type MigrationReport,
+} from '../common/schemas.js';
+import { describeSource } from '../common/source.js';
+import { copyBatchOptions, scanActivityOptions, shortActivityOptions } from './activity-options.js';
+import { Ledger } from './ledger.js';
+import { Publisher, finalState, reportState } from './progress.js';
+import {
+  CONTINUE_AS_NEW_AT_EVENTS,
+  firstCarry,
+  initialStatus,
+  installHandlers,
+  nextCarry,
+} from './run-state.js';
+import { startServing } from './serve.js';
+
+/** Batch boundaries per scanListing call: ≤ 16 keys of ≤ 1 KiB each in its result. */
+const SCAN_BATCHES = 16;
+
+interface Span {
+  afterKey: string | undefined;
+  lastKey: string;
+  count: number;
+}
+
+export async function listingJob(input: MigrationInputParsed, src: ListingSource): Promise<MigrationReport> {
+  const info = workflowInfo();
+  const jobId = info.workflowId;
+  const opts: JobOptions = { ...input.options };
+  if (opts.onlyIndexes) {
+    // `job resume` of failed objects: indexes are positions in a walk the tree may no longer match, so the
+    // resumed run walks it all again and copies only what is missing or different.
+    delete opts.onlyIndexes;
+    opts.skipExisting = true;
+  }
+  const destination = formatBucketUri(parseBucketUri(input.destination));
+  const sourceText = describeSource(src);
+  const carry = input.carry ?? firstCarry();
+  let cursor = carry.cursor;
+  /** Last key dispatched (every key up to it is in a launched batch). */
+  let dispatched = carry.scan?.after;
+  /** Where the next scan starts: the last boundary already pending. */
+  let scanFrom = dispatched;
+  let scanDone = carry.scan?.done ?? false;
+  const pending: Span[] = [];
+
+  const ledger = new Ledger(carry);
+  const status = initialStatus(carry);
+  const facts = { sourceText, destination, space: cursor, startedAtMs: carry.startedAtMs, runs: carry.runs };
+  const publisher = new Publisher(facts, status, opts, ledger);
+  installHandlers(status, opts, publisher);
+  const publish = () => publisher.publish();
+  publish();
+
+  const acts = proxyActivities<FerryActivities>(shortActivityOptions());
+  const scans = proxyActivities<FerryActivities>(scanActivityOptions());
+  const batches = proxyActivities<FerryActivities>(copyBatchOptions(opts.retries));
+
+  let serveId = carry.serveId ?? `${jobId}-serve-${info.runId}`;
+  if (src.kind === 'tree' && !carry.servedUrl) {
+    serveId = `${jobId}-serve-${info.runId}`;
+    await startServing(src, jobId, serveId, status);
+    publish();
+  }
+  if (!input.carry) await acts.prepareBucket({ destination });
+
+  const baseUrl = () => (src.kind === 'tree' ? status.servedUrl : src.baseUrl) ?? '';
+  const scope = new CancellationScope();
+  const launch = (span: Span): void => {
+    // The last batches of a small tree share the job's connections instead of a window's share each.
+    const sharing = scanDone ? Math.min(opts.window, status.inFlight + 1 + pending.length) : opts.window;
+    const batch: CopyBatchInput = {
+      jobId,
+      baseUrl: baseUrl(),
+      maxNames: opts.maxNames,
+      destination,
+      concurrency: Math.max(1, Math.ceil(opts.maxConns / Math.max(1, sharing))),
+      skipExisting: opts.skipExisting,
+      limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / Math.max(1, opts.window) : 0,
+      start: cursor,
+      end: cursor + span.count,
+      listing: {
+        ...(span.afterKey !== undefined ? { afterKey: span.afterKey } : {}),
+        lastKey: span.lastKey,
+        ...(src.filter ? { filter: src.filter } : {}),
+      },
+    };
+    const indexes = [cursor, cursor + span.count];
+    cursor += span.count;
+    dispatched = span.lastKey;
+    status.inFlight++;
+    void scope
+      .run(() => batches.copyBatch(batch))
+      .then(
+        (out: CopyBatchOutput) => ledger.merge(out.totals, out.failures),
+        (err: unknown) => ledger.recordBatchFailure(err, batch, indexes),
+      )
+      .finally(() => {
+        status.inFlight--;
+        publish();
+      });
+  };
+  const scan = async (): Promise<void> => {
+    try {
+      const r = await scans.scanListing({
+        baseUrl: baseUrl(),
+        ...(scanFrom !== undefined ? { afterKey: scanFrom } : {}),
+        ...(src.filter ? { filter: src.filter } : {}),
+        batchSize: opts.batchSize,
+        maxBatches: SCAN_BATCHES,
+      });
+      for (const b of r.batches) {
+        pending.push({ afterKey: scanFrom, lastKey: b.lastKey, count: b.count });
+        scanFrom = b.lastKey;
+        facts.space += b.count;
+      }
+      scanDone = r.done;
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      throw ApplicationFailure.create({
+        type: cause instanceof ApplicationFailure && cause.type ? cause.type : ErrorType.SourceUnavailable,
+        message: `walking ${baseUrl()}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        nonRetryable: true,
+      });
+    }
+  };
+
+  const continueAt = opts.continueAsNewAtEvents ?? CONTINUE_AS_NEW_AT_EVENTS;
+  const shouldContinueAsNew = () =>
+    workflowInfo().historyLength > continueAt || workflowInfo().continueAsNewSuggested;
+  const finished = () => scanDone && pending.length === 0;
+  const canLaunch = () =>
+    !status.paused && status.inFlight < opts.window && pending.length > 0 && !shouldContinueAsNew();
+  const needScan = () => !status.paused && !scanDone && pending.length === 0 && !shouldContinueAsNew();
+
+  for (;;) {
+    status.state = status.stopRequested
+      ? JobState.Stopping
+      : status.paused
+        ? JobState.Paused
+        : JobState.Running;
+    publish();
+    await condition(
+      () =>
+        status.stopRequested ||
+        (status.inFlight === 0 && (finished() || shouldContinueAsNew())) ||
+        canLaunch() ||
+        needScan() ||
+        (status.paused && status.state !== JobState.Paused) ||
+        (!status.paused && status.state === JobState.Paused),
+    );
+    if (status.stopRequested) break;
+    if (status.inFlight === 0 && finished()) break;
+    if (status.inFlight === 0 && shouldContinueAsNew()) {
+      await condition(allHandlersFinished);
+      const next = {
+        ...nextCarry(carry, cursor, ledger, status, serveId),
+        scan: { ...(dispatched !== undefined ? { after: dispatched } : {}), done: finished() },
+      };
+      await continueAsNew<(i: MigrationInputParsed) => Promise<MigrationReport>>({
+        ...input,
+        options: opts,
+        carry: next,
+      });
+    }
+    if (needScan()) await scan();
+    while (!status.stopRequested && canLaunch()) launch(pending.shift()!);
+  }
+
+  if (status.stopRequested) {
+    status.state = JobState.Stopping;
+    publish();
+    scope.cancel();
+    await condition(() => status.inFlight === 0);
+  }
+  await acts.finalizeJob({ destination, jobId, startedAtMs: carry.startedAtMs });
+  if (src.kind === 'tree') {
+    await getExternalWorkflowHandle(serveId)
+      .cancel()
+      .catch(() => undefined);
+  }
+  status.state = finalState(status.stopRequested, ledger.totals.failed);
+  publish();
+  await condition(allHandlersFinished);
+  const { totals, failures, failedRanges } = ledger.report();
+  return {
+    state: reportState(status.state),
+    source: sourceText,
+    destination,
+    total: cursor,
+    totals,
+    failures,
+    failedRanges,
+    durationMs: Date.now() - carry.startedAtMs,
+    runs: carry.runs,
+    maxHistoryEvents: Math.max(carry.maxHistoryEvents, workflowInfo().historyLength),
+    cursor,
+  };
+}
