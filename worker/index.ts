@@ -90,6 +90,7 @@ function depsFromEnv(): ActivityDeps {
       headersTimeoutMs: env.httpHeadersTimeoutMs(),
       bodyTimeoutMs: env.httpBodyTimeoutMs(),
       connectTimeoutMs: env.httpConnectTimeoutMs(),
+      ...(env.userAgent() ? { userAgent: env.userAgent() } : {}),
     }),
     checkpointEveryMs: env.checkpointEveryMs(),
     // Test instrumentation: one line per committed object, so crash tests can count objects written twice
