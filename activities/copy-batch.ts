@@ -65,6 +65,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const listed = input.listing ? await walkSpan(input, deps.list, ctx.cancellationSignal) : undefined;
     const nameOf = namer(input, deps.templates, listed);
     const bucket = await deps.openBucket(input.destination);
+    // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
+    const origin = deps.origin.forBatch(input.concurrency);
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
     // that lists a different number of names than the scan counted changed since: positions may have moved, so
@@ -84,6 +86,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const limiter = input.limitBps > 0 ? new RateLimiter(input.limitBps) : undefined;
     let next = 0;
     const signal = ctx.cancellationSignal;
+    /** The origin asked for quiet (429/503 + Retry-After): start no more objects; the retry waits this long. */
+    let retryAfterMs = 0;
 
     const copyOne = async (p: number): Promise<void> => {
       const index = positions[p]!;
@@ -100,13 +104,13 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
             state.copied(p, existing.size);
             return;
           }
-          if (input.skipExisting && sameSource(existing, await deps.origin.head(url, signal))) {
+          if (input.skipExisting && sameSource(existing, await origin.head(url, signal))) {
             state.skipped(p);
             return;
           }
         }
       }
-      const { head, body } = await deps.origin.get(url, signal);
+      const { head, body } = await origin.get(url, signal);
       const meta = {
         sourceUrl: redactUrl(url),
         jobId: input.jobId,
@@ -159,7 +163,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
 
     const lane = async (): Promise<void> => {
       for (;;) {
-        if (signal.aborted) return;
+        if (signal.aborted || retryAfterMs > 0) return;
         const p = next++;
         if (p >= n) return;
         if (state.isDone(p)) continue;
@@ -176,6 +180,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
             message: c.message,
             retryable: c.retryable,
           };
+          if (c.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs, c.retryAfterMs, 1);
           if (c.retryable) state.failedTransiently(failure);
           else state.failed(p, failure);
         }
@@ -187,6 +192,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       await Promise.all(Array.from({ length: Math.min(input.concurrency, n) }, lane));
     } finally {
       clearInterval(ticker);
+      await origin.close();
     }
     beat();
     if (signal.aborted) {
@@ -199,9 +205,11 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     }
     const { transient } = state;
     if (transient.length > 0) {
-      // Retryable: Temporal retries with backoff and the next attempt only redoes these. If retries run out,
-      // the workflow reads the details to report them as failed.
+      // Retryable: Temporal retries with backoff and the next attempt only redoes these (and any object not
+      // started because the origin asked for quiet). If retries run out, the workflow reads the details to
+      // report them as failed. A Retry-After overrides the backoff for this one retry.
       throw ApplicationFailure.create({
+        ...(retryAfterMs > 0 ? { nextRetryDelay: retryAfterMs } : {}),
         type: ErrorType.BatchIncomplete,
         message: `${transient.length} of ${n} objects failed transiently; first: ${transient[0]!.name}: ${transient[0]!.message}`,
         details: [state.incompleteDetails()],

@@ -7,6 +7,29 @@ export interface Classified {
   type: ErrorType;
   retryable: boolean;
   message: string;
+  /** The origin asked for this much quiet (429/503 with Retry-After), capped at {@link MAX_RETRY_AFTER_MS}. */
+  retryAfterMs?: number;
+}
+
+/**
+ * The longest Retry-After honoured: an origin that asks for a day (or sends a date far away) gets ten minutes,
+ * and the batch's retry budget decides after that; a job must not sit silent for hours on one header.
+ */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/** Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP-date; milliseconds from `now`, capped; else undefined. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else {
+    // An HTTP-date names its day and month (V8's Date.parse would take "-1" as a year).
+    const at = /^[A-Za-z]{3},? /.test(v) ? Date.parse(v) : NaN;
+    if (!Number.isFinite(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms));
 }
 
 /** An error ferry raised itself, already classified. */
@@ -15,6 +38,7 @@ export class FerryError extends Error {
   constructor(
     readonly type: ErrorType,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -23,14 +47,23 @@ export class FerryError extends Error {
   }
 }
 
-export function httpStatusError(status: number, url: string): FerryError {
+export function httpStatusError(status: number, url: string, retryAfter?: string): FerryError {
   const where = `GET ${redactUrl(url)}`;
   if (status === 404 || status === 410)
     return new FerryError(ErrorType.SourceNotFound, `${where}: ${status} not found`);
   if (status === 401 || status === 403)
     return new FerryError(ErrorType.SourceForbidden, `${where}: ${status} forbidden`);
-  if (status === 408 || status === 429 || status >= 500)
+  if (status === 408 || status === 429 || status >= 500) {
+    // Retry-After is honoured where it means "come back later": 429 and 503 (RFC 9110 §15.6.4, RFC 6585 §4).
+    const after = status === 429 || status === 503 ? parseRetryAfter(retryAfter) : undefined;
+    if (after !== undefined)
+      return new FerryError(
+        ErrorType.SourceUnavailable,
+        `${where}: ${status} (transient; Retry-After ${Math.ceil(after / 1000)} s)`,
+        after,
+      );
     return new FerryError(ErrorType.SourceUnavailable, `${where}: ${status} (transient)`);
+  }
   return new FerryError(ErrorType.SourceRejected, `${where}: unexpected status ${status}`);
 }
 
@@ -54,7 +87,11 @@ const NETWORK_CODES = new Set([
 ]);
 
 export function classifyError(err: unknown): Classified {
-  if (err instanceof FerryError) return { type: err.type, retryable: err.retryable, message: err.message };
+  if (err instanceof FerryError) {
+    const c: Classified = { type: err.type, retryable: err.retryable, message: err.message };
+    if (err.retryAfterMs !== undefined) c.retryAfterMs = err.retryAfterMs;
+    return c;
+  }
   // Bad input (a template, a bucket URI, a malformed FERRY_* knob) is permanent whatever raised it.
   if (err instanceof InputError) return { type: err.type, retryable: false, message: err.message };
   const e = err as {
@@ -146,7 +183,12 @@ function classifyS3(e: {
 export function toApplicationFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   const c = classifyError(err);
-  return ApplicationFailure.create({ type: c.type, message: c.message, nonRetryable: !c.retryable });
+  return ApplicationFailure.create({
+    type: c.type,
+    message: c.message,
+    nonRetryable: !c.retryable,
+    ...(c.retryAfterMs ? { nextRetryDelay: c.retryAfterMs } : {}),
+  });
 }
 
 /** Never let credentials embedded in a URL reach a log, report or history. */

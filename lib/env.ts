@@ -189,6 +189,11 @@ export const ENV_VARS = {
     max: 65535,
     meaning: '`ferry worker` serves Prometheus metrics on this port (all interfaces), as `--metrics-port`',
   },
+  FERRY_USER_AGENT: {
+    kind: 'string',
+    defaultText: 'ferry/VERSION (ferry/0.1.0)',
+    meaning: 'origin requests: the User-Agent header (tell an origin owner who is copying)',
+  },
   FERRY_DEMO_DIR: {
     kind: 'path',
     defaultText: '$TMPDIR/ferry-demo',
@@ -312,6 +317,7 @@ export function ferryEnv(env: Env = process.env) {
     reclaim: () => get('FERRY_RECLAIM'),
     httpHeadersTimeoutMs: () => get('FERRY_HTTP_HEADERS_TIMEOUT_MS'),
     httpBodyTimeoutMs: () => get('FERRY_HTTP_BODY_TIMEOUT_MS'),
+    userAgent: () => get('FERRY_USER_AGENT'),
     httpConnectTimeoutMs: () => get('FERRY_HTTP_CONNECT_TIMEOUT_MS'),
     demoDir: () => get('FERRY_DEMO_DIR') ?? join(env.TMPDIR || tmpdir(), 'ferry-demo'),
     putJournal: () => get('FERRY_PUT_JOURNAL'),

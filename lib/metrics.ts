@@ -98,7 +98,7 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
       if (out.totals.bytes) bytes.add(out.totals.bytes, { job });
     },
 
-    observeOrigin(origin) {
+    observeOrigin: function observe(origin: Origin): Origin {
       const timed = async <T>(method: string, call: () => Promise<T>): Promise<T> => {
         const t0 = performance.now();
         try {
@@ -129,6 +129,8 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
             throw err;
           }
         },
+        // A batch's own pool (sized to its lanes, lib/origin.ts) is timed and counted like the shared one.
+        forBatch: (n) => observe(origin.forBatch(n)),
         close: () => origin.close(),
       };
     },

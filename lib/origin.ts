@@ -17,12 +17,32 @@ export interface OriginOptions {
   bodyTimeoutMs?: number;
   /** @default 10_000 */
   connectTimeoutMs?: number;
+  /**
+   * Sent on every request, so an origin's owner can tell ferry's traffic apart (and write to whoever runs it).
+   * The worker passes FERRY_USER_AGENT.
+   * @default {@link DEFAULT_USER_AGENT}
+   */
+  userAgent?: string;
 }
+
+/** ferry's version, kept in step with package.json by hand (the CLI's `--version` says the same). */
+export const FERRY_VERSION = '0.1.0';
+export const DEFAULT_USER_AGENT = `ferry/${FERRY_VERSION}`;
 
 /** GET and HEAD of origin objects over one keep-alive pool. */
 export interface Origin {
   get(url: string, signal: AbortSignal): Promise<{ head: OriginHead; body: Dispatcher.ResponseData['body'] }>;
   head(url: string, signal: AbortSignal): Promise<OriginHead>;
+  /**
+   * A client with a pool of its own, of at most `connections` sockets per origin host, for one copy batch; the
+   * batch closes it when it ends. `--max-conns` is a promise to the origin's owner about what they see — open
+   * sockets, not only requests in flight: the workflow gives each of its `window` batches ceil(maxConns /
+   * window) lanes, and a pool per batch sized to its lanes and closed with it keeps the open sockets of the
+   * whole job within the same bound, whichever workers and hosts run the batches. One process-wide pool would
+   * keep each worker's idle sockets open after its batches moved elsewhere (three workers: up to 3 × the bound).
+   * The price is a new connection per lane per batch (a few per 256 objects).
+   */
+  forBatch(connections: number): Origin;
   /** Closes the pool's connections. */
   close(): Promise<void>;
 }
@@ -31,26 +51,30 @@ export interface Origin {
  * An origin client with its own keep-alive pool, made on first use (a worker that never copies opens none).
  * The worker makes one per process's activities and hands it in (activities/index.ts `ActivityDeps.origin`).
  */
-export function createOrigin(opts: OriginOptions = {}): Origin {
+export function createOrigin(opts: OriginOptions = {}, connections = 512): Origin {
   let agent: Dispatcher | undefined;
   const dispatcher = (): Dispatcher =>
     (agent ??= new Agent({
-      // Keep idle sockets longer than the gap between two batches so connections are reused across them.
+      // Keep idle sockets longer than the gap between two objects of a batch so connections are reused.
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 120_000,
       headersTimeout: opts.headersTimeoutMs ?? 60_000,
       bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
       connectTimeout: opts.connectTimeoutMs ?? 10_000,
-      connections: 512,
+      connections,
       // Dataset hosts often redirect to a CDN or a storage node (AIStore answers GET with 301); follow a few.
     }).compose(interceptors.redirect({ maxRedirections: 5 })));
+  const headers = { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT };
   return {
-    get: (url, signal) => getObject(dispatcher(), url, signal),
-    head: (url, signal) => headObject(dispatcher(), url, signal),
+    get: (url, signal) => getObject(dispatcher(), url, signal, headers),
+    head: (url, signal) => headObject(dispatcher(), url, signal, headers),
+    forBatch: (n) => createOrigin(opts, Math.max(1, n)),
     async close() {
       const a = agent;
       agent = undefined;
-      await a?.close();
+      // destroy, not close: a batch closes its pool once its lanes returned, and a body a failed put left
+      // unread must not keep the close waiting.
+      await a?.destroy();
     },
   };
 }
@@ -90,19 +114,26 @@ async function getObject(
   dispatcher: Dispatcher,
   url: string,
   signal: AbortSignal,
+  headers: Record<string, string>,
 ): Promise<{ head: OriginHead; body: Dispatcher.ResponseData['body'] }> {
-  const res = await request(url, { method: 'GET', dispatcher, signal });
+  const res = await request(url, { method: 'GET', dispatcher, signal, headers });
   if (res.statusCode !== 200) {
     // Drain so the keep-alive connection can be reused.
     await res.body.dump().catch(() => undefined);
-    throw httpStatusError(res.statusCode, url);
+    throw httpStatusError(res.statusCode, url, headerOf(res.headers, 'retry-after'));
   }
   return { head: originHeadFrom(res.headers), body: res.body };
 }
 
-async function headObject(dispatcher: Dispatcher, url: string, signal: AbortSignal): Promise<OriginHead> {
-  const res = await request(url, { method: 'HEAD', dispatcher, signal });
+async function headObject(
+  dispatcher: Dispatcher,
+  url: string,
+  signal: AbortSignal,
+  headers: Record<string, string>,
+): Promise<OriginHead> {
+  const res = await request(url, { method: 'HEAD', dispatcher, signal, headers });
   await res.body.dump().catch(() => undefined);
-  if (res.statusCode !== 200) throw httpStatusError(res.statusCode, url);
+  if (res.statusCode !== 200)
+    throw httpStatusError(res.statusCode, url, headerOf(res.headers, 'retry-after'));
   return originHeadFrom(res.headers);
 }

@@ -80,6 +80,7 @@ export function depsFromEnv(source?: Env): ActivityDeps {
       headersTimeoutMs: env.httpHeadersTimeoutMs(),
       bodyTimeoutMs: env.httpBodyTimeoutMs(),
       connectTimeoutMs: env.httpConnectTimeoutMs(),
+      ...(env.userAgent() ? { userAgent: env.userAgent() } : {}),
     }),
     checkpointEveryMs: env.checkpointEveryMs(),
     // Test instrumentation: one line per committed object, so crash tests can count objects written twice
