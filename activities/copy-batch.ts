@@ -19,7 +19,7 @@ import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '..
 import { sharedListing } from '../lib/listing/cache.js';
 import type { FetchListing } from '../lib/listing/fetch.js';
 import { keyFilter } from '../lib/listing/filter.js';
-import { listSpan } from '../lib/listing/walk.js';
+import { listSpan, spanDigest } from '../lib/listing/walk.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
 
@@ -69,11 +69,14 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const origin = deps.origin.forBatch(input.concurrency);
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
-    // that lists a different number of names than the scan counted changed since: positions may have moved, so
-    // its checkpoint is not trusted — objects this job already wrote are recognised by their metadata below.
+    // that lists other names than the attempt that checkpointed (another count, or the same count with a file
+    // deleted and another created) changed since: positions may have moved, so its checkpoint is not trusted —
+    // objects this job already wrote are recognised by their metadata below.
     const prev = readCheckpoint(ctx.info.heartbeatDetails);
-    const trusted = !listed || listed.length === n;
+    const span = listed ? spanDigest(listed) : undefined;
+    const trusted = !listed || (listed.length === n && (prev?.span === undefined || prev.span === span));
     const state = new BatchCheckpoint(n, trusted ? prev : undefined);
+    state.span = span;
     const isRetry = ctx.info.attempt > 1 || (!!prev && !trusted);
     let lastBeat = 0;
     const beat = () => {

@@ -13,6 +13,12 @@ export const CheckpointSchema = z.object({
   totals: TotalsSchema,
   /** Objects that failed for good (not retried within the job). */
   failures: z.array(ObjectFailureSchema),
+  /**
+   * A listing batch's span as this attempt walked it (lib/listing spanDigest: its names, hashed). A retry whose
+   * walk of the same span gives other names — one file deleted and another created, same count — must not
+   * trust the bits, which belong to the old positions. Absent for templates and lists, whose names cannot move.
+   */
+  span: z.string().optional(),
 });
 export type Checkpoint = z.infer<typeof CheckpointSchema>;
 

@@ -13,6 +13,8 @@ export class BatchCheckpoint {
   /** Failing transiently in this attempt: not done, the next attempt tries them again. */
   readonly transient: ObjectFailure[] = [];
   private failuresSnapshot: ObjectFailure[];
+  /** Recorded with every checkpoint (see CheckpointSchema.span). */
+  span: string | undefined;
 
   /** For `n` positions, resuming from a previous attempt's checkpoint if there is one. */
   constructor(n: number, prev?: Checkpoint) {
@@ -61,7 +63,12 @@ export class BatchCheckpoint {
    */
   checkpoint(): Checkpoint {
     if (this.failuresSnapshot.length !== this.failures.length) this.failuresSnapshot = [...this.failures];
-    return { done: encodeBitset(this.done), totals: { ...this.totals }, failures: this.failuresSnapshot };
+    return {
+      done: encodeBitset(this.done),
+      totals: { ...this.totals },
+      failures: this.failuresSnapshot,
+      ...(this.span !== undefined ? { span: this.span } : {}),
+    };
   }
 
   /** Details of the BatchIncomplete failure that hands the transient failures to a retry (or the report). */

@@ -115,3 +115,20 @@ async function* walkDir(
     yield* walkDir(`${url}${encodeURIComponent(e.name)}/`, keyPath, sub, [...ancestors, print], o);
   }
 }
+
+/**
+ * A short digest of a span's names (FNV-1a, 64 bits as two 32-bit halves, over the names joined by NUL): enough
+ * to tell two walks of one span apart; it guards a checkpoint's positions, it is no security boundary.
+ */
+export function spanDigest(names: readonly string[]): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ names.length;
+  for (const name of names) {
+    for (let i = 0; i <= name.length; i++) {
+      const c = i < name.length ? name.charCodeAt(i) : 0;
+      h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+    }
+  }
+  return `${names.length}:${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+}
