@@ -11,11 +11,12 @@ export function humanBytes(n: number): string {
   let v = n;
   let u = 0;
   // 1024 - 0.005 rather than 1024: a value that toFixed(2) would print as 1024.00 belongs to the next unit.
+  // Bytes are whole, but a rate (bytes/s) is not: round it rather than print 9.868421052631579B/s.
   while (v >= 1024 - 0.005 && u < units.length - 1) {
     v /= 1024;
     u++;
   }
-  return u === 0 ? `${v}B` : `${v.toFixed(2)}${units[u]}`;
+  return u === 0 ? `${Math.round(v)}B` : `${v.toFixed(2)}${units[u]}`;
 }
 
 export function parseIntOption(text: string, option: string, min: number, max: number): number {

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import { WorkflowType } from '../common/queues.js';
 import {
@@ -160,7 +161,9 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
     if (ui) log(ui);
     await watchJobs(conn, [handle.workflowId], { quiet: flags.quiet ?? false, ownWorker: true });
     trace('job closed');
-    return await printResult(conn.client, jobId);
+    const code = await printResult(conn.client, jobId);
+    if (flags.serveRoot) await settleServeChild(conn.client, jobId);
+    return code;
   } finally {
     trace('shutdown');
     // A worker that came up while the workflow start failed is shut down too.
@@ -171,6 +174,21 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
 }
 
 /** In embedded mode with no --wait, a background worker runs jobs after this command exits. */
+/**
+ * With --wait this process's own worker also serves step 1. The migration cancels its serve child as it ends,
+ * and the child needs one more workflow task to close: shutting the worker down first would leave the child
+ * Running in the UI until another worker of that host queue turns up. Bounded: at worst the exit is 10 s later.
+ */
+async function settleServeChild(client: Client, jobId: string): Promise<void> {
+  const give = new Promise<void>((r) => setTimeout(r, 10_000).unref());
+  const settle = async () => {
+    const query = `WorkflowId STARTS_WITH "${jobId}-serve-" AND ExecutionStatus = "Running"`;
+    for await (const wf of client.workflow.list({ query }))
+      await client.workflow.getHandle(wf.workflowId).result().catch(() => undefined);
+  };
+  await Promise.race([settle().catch(() => undefined), give]);
+}
+
 export function ensureDaemonWorker(log: (m: string) => void): void {
   if (embeddedWorkerAlive()) return;
   const dir = stateDir();

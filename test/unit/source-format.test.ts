@@ -149,6 +149,9 @@ describe('humanBytes', () => {
     [1024 ** 2 - 1, '1.00MiB'],
     [1024 ** 3 - 1, '1.00GiB'],
     [1023.99 * 1024, '1023.99KiB'],
+    // A rate below 1 KiB/s is whole bytes, not 9.868421052631579B.
+    [9.868421052631579, '10B'],
+    [1023.4, '1023B'],
     [Number.NaN, '-'],
     [Number.POSITIVE_INFINITY, '-'],
   ];
