@@ -10,7 +10,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,7 +28,7 @@ import {
 import { describeSource } from '../common/source.js';
 import { copyBatchOptions, scanActivityOptions, shortActivityOptions } from './activity-options.js';
 import { Ledger } from './ledger.js';
-import { Publisher, finalState, reportState } from './progress.js';
+import { Publisher } from './progress.js';
 import {
   CONTINUE_AS_NEW_AT_EVENTS,
   firstCarry,
@@ -37,6 +36,7 @@ import {
   installHandlers,
   nextCarry,
 } from './run-state.js';
+import { finishJob } from './finish.js';
 import { startServing } from './serve.js';
 
 /** Batch boundaries per scanListing call: ≤ 16 keys of ≤ 1 KiB each in its result. */
@@ -199,26 +199,15 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
     await condition(() => status.inFlight === 0);
   }
   await acts.finalizeJob({ destination, jobId, startedAtMs: carry.startedAtMs });
-  if (src.kind === 'tree') {
-    await getExternalWorkflowHandle(serveId)
-      .cancel()
-      .catch(() => undefined);
-  }
-  status.state = finalState(status.stopRequested, ledger.totals.failed);
-  publish();
-  await condition(allHandlersFinished);
-  const { totals, failures, failedRanges } = ledger.report();
-  return {
-    state: reportState(status.state),
+  return finishJob({
+    status,
+    publish,
+    ledger,
+    carry,
+    serveId: src.kind === 'tree' ? serveId : undefined,
     source: sourceText,
     destination,
     total: cursor,
-    totals,
-    failures,
-    failedRanges,
-    durationMs: Date.now() - carry.startedAtMs,
-    runs: carry.runs,
-    maxHistoryEvents: Math.max(carry.maxHistoryEvents, workflowInfo().historyLength),
     cursor,
-  };
+  });
 }

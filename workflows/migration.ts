@@ -7,7 +7,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  getExternalWorkflowHandle,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,7 +28,7 @@ import { describeSource } from '../common/source.js';
 import { TemplateError, parseTemplate, type FmtRange } from '../common/template.js';
 import { copyBatchOptions, shortActivityOptions, syncActivityOptions } from './activity-options.js';
 import { Ledger } from './ledger.js';
-import { Publisher, finalState, reportState } from './progress.js';
+import { Publisher } from './progress.js';
 import { listingJob } from './listing-job.js';
 import {
   CONTINUE_AS_NEW_AT_EVENTS,
@@ -39,6 +38,7 @@ import {
   invalid,
   nextCarry,
 } from './run-state.js';
+import { finishJob } from './finish.js';
 import { startServing } from './serve.js';
 import { BatchWindow } from './window.js';
 
@@ -168,30 +168,18 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     startedAtMs: carry.startedAtMs,
     ...(template ? { source: { ...template, maxNames: opts.maxNames } } : {}),
   });
-  if (src.kind === 'directory') {
-    await getExternalWorkflowHandle(serveId)
-      .cancel()
-      .catch(() => undefined);
-  }
-
-  status.state = finalState(status.stopRequested, ledger.totals.failed);
-  publish();
-  await condition(allHandlersFinished);
-  const { totals, failures, failedRanges } = ledger.report();
-  return {
-    state: reportState(status.state),
+  return finishJob({
+    status,
+    publish,
+    ledger,
+    carry,
+    serveId: src.kind === 'directory' ? serveId : undefined,
     source: sourceText,
     destination,
     total: space,
-    totals,
-    failures,
-    failedRanges,
-    durationMs: Date.now() - carry.startedAtMs,
-    runs: carry.runs,
-    maxHistoryEvents: Math.max(carry.maxHistoryEvents, workflowInfo().historyLength),
     cursor,
     ...(sync ? { sync } : {}),
-  };
+  });
 }
 
 // --- internal ---
