@@ -63,7 +63,12 @@ async function main(): Promise<number> {
     return await runNodeTest(files, env);
   } finally {
     await server?.stop();
-    rmSync(work, { recursive: true, force: true });
+    // Retries: the last test's servers are being killed by their watchdogs and may write for a moment more.
+    try {
+      rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    } catch (err) {
+      console.log(`# cleanup: ${work} not removed (${(err as Error).message})`);
+    }
   }
 }
 

@@ -51,8 +51,19 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(process.env.FERRY_TEST_WORKDIR ?? tmpdir(), `${prefix}-`));
 }
 
+/**
+ * Best effort. `t.after` hooks run in the order they were registered, so a server that a later hook stops (a
+ * MinIO writing into its data directory) may still be writing here: retries cover a writer that is stopping,
+ * and what is left goes with the suite's work directory (test/run.ts removes it). A cleanup never fails a test.
+ */
 export function rmrf(p: string): void {
-  rmSync(p, { recursive: true, force: true });
+  try {
+    rmSync(p, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } catch (err) {
+    console.log(
+      `# cleanup: ${p} not removed (${(err as Error).message}); the suite's work directory takes it`,
+    );
+  }
 }
 
 export function sha256File(p: string): string {
