@@ -27,17 +27,9 @@ import {
 } from '../common/schemas.js';
 import { describeSource } from '../common/source.js';
 import { copyBatchOptions, scanActivityOptions, shortActivityOptions } from './activity-options.js';
-import { Ledger } from './ledger.js';
-import { Publisher } from './progress.js';
-import {
-  CONTINUE_AS_NEW_AT_EVENTS,
-  firstCarry,
-  initialStatus,
-  installHandlers,
-  nextCarry,
-} from './run-state.js';
+import { CONTINUE_AS_NEW_AT_EVENTS, firstCarry, nextCarry } from './run-state.js';
+import { beginJob } from './begin.js';
 import { finishJob } from './finish.js';
-import { startServing } from './serve.js';
 
 /** Batch boundaries per scanListing call: ≤ 16 keys of ≤ 1 KiB each in its result. */
 const SCAN_BATCHES = 16;
@@ -69,25 +61,18 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
   let scanDone = carry.scan?.done ?? false;
   const pending: Span[] = [];
 
-  const ledger = new Ledger(carry);
-  const status = initialStatus(carry);
   const facts = { sourceText, destination, space: cursor, startedAtMs: carry.startedAtMs, runs: carry.runs };
-  const publisher = new Publisher(facts, status, opts, ledger);
-  installHandlers(status, opts, publisher);
-  const publish = () => publisher.publish();
-  publish();
-
+  const { ledger, status, publish, serveId } = await beginJob({
+    inputCarry: input.carry,
+    carry,
+    opts,
+    facts,
+    destination,
+    serve: src.kind === 'tree' ? src : undefined,
+  });
   const acts = proxyActivities<FerryActivities>(shortActivityOptions());
   const scans = proxyActivities<FerryActivities>(scanActivityOptions());
   const batches = proxyActivities<FerryActivities>(copyBatchOptions(opts.retries));
-
-  let serveId = carry.serveId ?? `${jobId}-serve-${info.runId}`;
-  if (src.kind === 'tree' && !carry.servedUrl) {
-    serveId = `${jobId}-serve-${info.runId}`;
-    await startServing(src, jobId, serveId, status);
-    publish();
-  }
-  if (!input.carry) await acts.prepareBucket({ destination });
 
   const baseUrl = () => (src.kind === 'tree' ? status.servedUrl : src.baseUrl) ?? '';
   const scope = new CancellationScope();

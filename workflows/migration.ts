@@ -27,19 +27,10 @@ import {
 import { describeSource } from '../common/source.js';
 import { TemplateError, parseTemplate, type FmtRange } from '../common/template.js';
 import { copyBatchOptions, shortActivityOptions, syncActivityOptions } from './activity-options.js';
-import { Ledger } from './ledger.js';
-import { Publisher } from './progress.js';
 import { listingJob } from './listing-job.js';
-import {
-  CONTINUE_AS_NEW_AT_EVENTS,
-  firstCarry,
-  initialStatus,
-  installHandlers,
-  invalid,
-  nextCarry,
-} from './run-state.js';
+import { CONTINUE_AS_NEW_AT_EVENTS, firstCarry, invalid, nextCarry } from './run-state.js';
+import { beginJob } from './begin.js';
 import { finishJob } from './finish.js';
-import { startServing } from './serve.js';
 import { BatchWindow } from './window.js';
 
 export {
@@ -70,28 +61,19 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
 
   const carry: Carry = input.carry ?? firstCarry();
   let { cursor } = carry;
-  const ledger = new Ledger(carry);
-  const status = initialStatus(carry);
   const facts = { sourceText, destination, space, startedAtMs: carry.startedAtMs, runs: carry.runs };
-  const publisher = new Publisher(facts, status, opts, ledger);
-  installHandlers(status, opts, publisher);
-  const publish = () => publisher.publish();
-  publish();
-
+  const serve = src.kind === 'directory' ? src : undefined;
+  const { ledger, status, publish, serveId } = await beginJob({
+    inputCarry: input.carry,
+    carry,
+    opts,
+    facts,
+    destination,
+    serve,
+  });
   const acts = proxyActivities<FerryActivities>(shortActivityOptions());
   const syncActs = proxyActivities<FerryActivities>(syncActivityOptions());
   const batches = proxyActivities<FerryActivities>(copyBatchOptions(opts.retries));
-
-  // Step 1: serve the directory on its host, through a child that outlives our continue-as-new.
-  // Unique per starting run: a resumed job must not collide with the previous run's server still stopping.
-  let serveId = carry.serveId ?? `${jobId}-serve-${info.runId}`;
-  if (src.kind === 'directory' && !carry.servedUrl) {
-    serveId = `${jobId}-serve-${info.runId}`;
-    await startServing(src, jobId, serveId, status);
-    publish();
-  }
-
-  if (!input.carry) await acts.prepareBucket({ destination });
 
   // Step 2: sliding window of batches over the index space.
   const window = new BatchWindow({
