@@ -41,8 +41,8 @@ import {
   headerOf,
   type AisSettings,
 } from './ais-http.js';
-import type { Bucket, ListPage, ObjectInfo, PutOptions } from './types.js';
-import { MetaKey, guardedUpload, metaFromWire, metaToWire } from './wire.js';
+import type { Bucket, ByteRange, ListOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
+import { MetaKey, STATE_PREFIX, guardedUpload, httpRange, metaFromWire, metaToWire } from './wire.js';
 
 // The driver's public surface stays in this module: index.ts imports it lazily, tests import aisError.
 export { DEFAULT_AIS_ENDPOINT, aisError, aisSettingsFromEnv, type AisSettings } from './ais-http.js';
@@ -205,18 +205,21 @@ export class AisBucket implements Bucket {
     return { name, size: checked.bytes, meta: { ...opts.meta, sha256: checked.sha256 } };
   }
 
-  async get(name: string): Promise<{ body: Readable; info: ObjectInfo }> {
-    const res = await this.call('GET', this.objectPath(name), { follow: true });
+  async get(name: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo }> {
+    const res = await this.call('GET', this.objectPath(name), {
+      follow: true,
+      ...(range ? { headers: { range: httpRange(range) } } : {}),
+    });
     if (res.statusCode === 404) {
       await res.body.dump();
       throw Object.assign(new Error(`object not found: ${this.uri}/${name}`), { code: 'ENOENT' });
     }
-    if (res.statusCode !== 200)
+    if (res.statusCode !== 200 && !(range && res.statusCode === 206))
       throw aisError(res.statusCode, await res.body.text(), `GET ${this.uri}/${name}`);
     return { body: res.body, info: this.infoFrom(name, res.headers) };
   }
 
-  async list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage> {
+  async list(opts: ListOptions): Promise<ListPage> {
     const res = await this.call('GET', this.bucketPath(), {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -237,7 +240,11 @@ export class AisBucket implements Bucket {
     };
     const items: ObjectInfo[] = [];
     for (const e of out.entries ?? []) {
-      if (!e.name.startsWith(this.prefix)) continue;
+      if (
+        !e.name.startsWith(this.prefix) ||
+        (!opts.state && e.name.startsWith(STATE_PREFIX, this.prefix.length))
+      )
+        continue;
       items.push({ name: e.name.slice(this.prefix.length), size: Number(e.size ?? 0) });
     }
     return out.continuation_token ? { items, next: out.continuation_token } : { items };

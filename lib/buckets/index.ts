@@ -5,11 +5,13 @@ import type { Bucket } from './types.js';
 
 export type {
   Bucket,
+  ByteRange,
   CleanupOptions,
   ObjectInfo,
   ObjectMeta,
   PutBytesOptions,
   PutOptions,
+  ListOptions,
   ListPage,
 } from './types.js';
 

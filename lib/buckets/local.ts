@@ -28,7 +28,16 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
-import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutBytesOptions, PutOptions } from './types.js';
+import type {
+  Bucket,
+  ByteRange,
+  ListOptions,
+  ListPage,
+  ObjectInfo,
+  ObjectMeta,
+  PutBytesOptions,
+  PutOptions,
+} from './types.js';
 
 const STATE_DIR = '.ferry';
 /** Bodies up to this size are buffered and committed synchronously (memory: this × concurrent transfers). */
@@ -189,17 +198,20 @@ export class LocalBucket implements Bucket {
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
 
-  async get(name: string): Promise<{ body: Readable; info: ObjectInfo }> {
+  async get(name: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo }> {
     const info = await this.head(name);
     if (!info) throw Object.assign(new Error(`object not found: ${this.uri}/${name}`), { code: 'ENOENT' });
-    return { body: createReadStream(this.path(name), { highWaterMark: 1 << 20 }), info };
+    // createReadStream's `end` is inclusive; an empty range reads nothing.
+    const bounds = range ? { start: range.start, end: Math.min(range.end ?? info.size, info.size) - 1 } : {};
+    if (range && bounds.end! < bounds.start!) return { body: Readable.from([]), info };
+    return { body: createReadStream(this.path(name), { highWaterMark: 1 << 20, ...bounds }), info };
   }
 
   /**
    * Lexicographic listing by full object name, paginated: the token is the last name returned. Walks the
    * tree in sorted order and prunes directories that cannot contain names after the token or under prefix.
    */
-  async list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage> {
+  async list(opts: ListOptions): Promise<ListPage> {
     const prefix = opts.prefix ?? '';
     const limit = opts.limit ?? 1000;
     const after = opts.token ?? '';

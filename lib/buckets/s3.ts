@@ -41,8 +41,16 @@ import {
   type S3Settings,
 } from './s3-client.js';
 import { putMultipart } from './s3-multipart.js';
-import type { Bucket, CleanupOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
-import { MetaKey, guardedUpload, metaFromWire, metaToWire } from './wire.js';
+import type {
+  Bucket,
+  ByteRange,
+  ListOptions,
+  CleanupOptions,
+  ListPage,
+  ObjectInfo,
+  PutOptions,
+} from './types.js';
+import { MetaKey, STATE_PREFIX, guardedUpload, httpRange, metaFromWire, metaToWire } from './wire.js';
 
 // The driver's public surface stays in this module: index.ts imports it lazily, tests import partPlan.
 export { s3SettingsFromEnv, type S3Settings } from './s3-client.js';
@@ -168,8 +176,14 @@ export class S3Bucket implements Bucket {
     return this.putMultipart(name, body, opts);
   }
 
-  async get(name: string): Promise<{ body: Readable; info: ObjectInfo }> {
-    const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
+  async get(name: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo }> {
+    const res = await this.client.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: this.key(name),
+        ...(range ? { Range: httpRange(range) } : {}),
+      }),
+    );
     const info: ObjectInfo = { name, size: res.ContentLength ?? 0 };
     if (res.LastModified) info.mtimeMs = res.LastModified.getTime();
     const meta = metaFromWire(res.Metadata ?? {});
@@ -178,7 +192,7 @@ export class S3Bucket implements Bucket {
     return { body: res.Body as Readable, info };
   }
 
-  async list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage> {
+  async list(opts: ListOptions): Promise<ListPage> {
     const res = await this.client.send(
       new ListObjectsV2Command({
         Bucket: this.bucket,
@@ -189,7 +203,11 @@ export class S3Bucket implements Bucket {
     );
     const items: ObjectInfo[] = [];
     for (const o of res.Contents ?? []) {
-      if (!o.Key?.startsWith(this.prefix)) continue;
+      if (
+        !o.Key?.startsWith(this.prefix) ||
+        (!opts.state && o.Key.startsWith(STATE_PREFIX, this.prefix.length))
+      )
+        continue;
       const it: ObjectInfo = { name: o.Key.slice(this.prefix.length), size: o.Size ?? 0 };
       if (o.LastModified) it.mtimeMs = o.LastModified.getTime();
       items.push(it);

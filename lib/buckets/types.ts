@@ -47,6 +47,20 @@ export interface PutBytesOptions {
   signal?: AbortSignal;
 }
 
+/** Bytes [start, end) of an object; `end` omitted: to its end. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  token?: string;
+  limit?: number;
+  /** Include ferry's own files under `.ferry/` (S3 and AIStore; a local bucket keeps them outside list()). */
+  state?: boolean;
+}
+
 export interface ListPage {
   items: ObjectInfo[];
   /** Pass back as `token` for the next page; undefined at the end. */
@@ -67,8 +81,13 @@ export interface Bucket {
    */
   readonly putBytesMax?: number;
   putBytes?(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo>;
-  get(name: string): Promise<{ body: Readable; info: ObjectInfo }>;
-  list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage>;
+  /**
+   * The object's bytes, or with `range` bytes [start, end) of it (`end` omitted: to the end). Ranged reads let a
+   * manifest or report of millions of lines be read from where a batch starts instead of from byte 0.
+   */
+  get(name: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo }>;
+  /** Objects in name order. `.ferry/` (job files, lib/job-files.ts) is hidden unless `state` asks for it. */
+  list(opts: ListOptions): Promise<ListPage>;
   delete(name: string): Promise<void>;
   /** Remove what a job may have left half-done (temp files, incomplete multipart uploads). */
   cleanupJob(jobId: string, opts?: CleanupOptions): Promise<{ removed: number }>;

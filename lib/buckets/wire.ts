@@ -147,3 +147,14 @@ export function guardedUpload(
   );
   return { stream, signal: anySignal([ac.signal, opts.signal]), state };
 }
+
+/**
+ * Where ferry keeps a job's own files (staged manifests, report parts) under a bucket URI: lib/job-files.ts. Hidden
+ * from list() in every driver, so --sync, `ls` and verification never take them for objects.
+ */
+export const STATE_PREFIX = '.ferry/';
+
+/** An HTTP Range header value for bytes [start, end). */
+export function httpRange(r: { start: number; end?: number }): string {
+  return `bytes=${r.start}-${r.end !== undefined ? r.end - 1 : ''}`;
+}
