@@ -13,6 +13,7 @@ import { makeScanListing } from './scan-listing.js';
 import { makeServeDirectory } from './serve-directory.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
 import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
+import { makeVerifyActivities } from './verify.js';
 
 export interface ActivityDeps {
   /** Root directory this worker may serve (`ferry worker --serve-root`); undefined = none. */
@@ -35,8 +36,9 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps = {}) {
   const open = deps.openBucket ?? openCachedBucket;
+  const origin = deps.origin ?? createOrigin();
   const copyBatch = makeCopyBatch({
-    origin: deps.origin ?? createOrigin(),
+    origin,
     openBucket: open,
     checkpointEveryMs: deps.checkpointEveryMs ?? CHECKPOINT_EVERY_MS,
     ...(deps.putJournal ? { putJournal: deps.putJournal } : {}),
@@ -97,6 +99,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     copyBatch,
     serveDirectory: makeServeDirectory(deps),
     scanListing: makeScanListing(),
+    ...makeVerifyActivities({ openBucket: open, origin }),
   };
 }
 

@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import * as jobControl from './commands/job-control.js';
 import * as jobResume from './commands/job-resume.js';
 import * as jobStart from './commands/job-start.js';
+import * as jobVerify from './commands/job-verify.js';
 import * as ls from './commands/ls.js';
 import * as migrate from './commands/migrate.js';
 import * as object from './commands/object.js';
@@ -45,6 +46,7 @@ const job = program.command('job').description('start, stop, pause, unpause, res
 jobStart.register(job);
 jobControl.register(job);
 jobResume.register(job);
+jobVerify.register(job);
 show.register(program);
 migrate.register(program);
 ls.register(program);

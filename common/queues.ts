@@ -16,6 +16,7 @@ export function hostQueueName(host: string): string {
 export const WorkflowType = {
   migration: 'migrationWorkflow',
   serve: 'serveWorkflow',
+  verify: 'verifyWorkflow',
 } as const;
 
 export const SignalName = {

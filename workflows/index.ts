@@ -10,3 +10,4 @@ export {
   unpauseSignal,
 } from './migration.js';
 export { serveWorkflow } from './serve.js';
+export { verifyWorkflow } from './verify.js';
