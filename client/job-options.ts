@@ -15,7 +15,7 @@ import { ferryEnv } from '../lib/env.js';
 import { CLIError } from './errors.js';
 import { parseIntOption } from './format.js';
 
-type Key = Exclude<keyof JobOptions, 'onlyIndexes'>;
+type Key = Exclude<keyof JobOptions, 'onlyIndexes' | 'verify'>;
 interface Entry {
   key: Key;
   flags: string;
@@ -80,6 +80,7 @@ export interface JobOpts {
   skipExisting?: boolean;
   sync?: boolean;
   maxNames?: string;
+  verify?: string;
   fmtStart?: string;
   fmtEnd?: string;
   fmtStep?: string;
@@ -95,6 +96,10 @@ export function addJobOptions(cmd: Command, opts: { wait?: boolean } = {}): Comm
   if (opts.wait !== false)
     cmd.option('--wait', 'run an in-process worker and wait for the job to finish', false);
   for (const e of TABLE) cmd.option(e.flags, `${e.help}${describe(JobOptionsSchema.shape[e.key])}`);
+  cmd.option(
+    '--verify <mode>',
+    'as the last phase, re-read objects and compare with what was recorded: none, transferred (what was copied) or all (default: none)',
+  );
   addFmtOptions(cmd);
   return cmd
     .option('--desc <text>', 'job description shown in `show job` and the Temporal UI')
@@ -137,7 +142,12 @@ export function buildOptions(o: JobOpts): JobOptions {
     const v = (o as Record<string, string | boolean | undefined>)[e.key];
     if (v !== undefined) given[e.key] = parseValue(e, v, JobOptionsSchema.shape[e.key]);
   }
-  return JobOptionsSchema.parse(given);
+  const modes = ['none', 'transferred', 'all'] as const;
+  if (o.verify !== undefined && !modes.includes(o.verify as (typeof modes)[number]))
+    throw new CLIError(`invalid --verify "${o.verify}": use none, transferred or all`);
+  // Left out when none: the input stays what it was before --verify existed.
+  const verify = o.verify === 'transferred' || o.verify === 'all' ? { verify: o.verify } : {};
+  return JobOptionsSchema.parse({ ...given, ...verify });
 }
 
 /** `job set`'s change: only what was given. */

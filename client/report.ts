@@ -13,7 +13,8 @@ import { humanBytes, humanDuration, table } from './format.js';
 
 /** The exit code of a finished job's report. */
 export function reportExit(r: MigrationReport): ExitCode {
-  return r.state === 'completed' ? EXIT.ok : r.state === 'stopped' ? EXIT.stopped : EXIT.failures;
+  if (r.state === 'completed') return r.verify?.state === 'mismatch' ? EXIT.failures : EXIT.ok;
+  return r.state === 'stopped' ? EXIT.stopped : EXIT.failures;
 }
 
 /** Wait for the job's result, print it, and return its exit code. */
@@ -48,6 +49,13 @@ export function printReport(jobId: string, r: MigrationReport): void {
       `sync: deleted ${r.sync.deleted} destination object(s) not in the source` +
         (r.sync.sample.length
           ? `: ${r.sync.sample.join(', ')}${r.sync.deleted > r.sync.sample.length ? ', ...' : ''}`
+          : ''),
+    );
+  if (r.verify)
+    console.log(
+      `verify: ${r.verify.verified} verified, ${r.verify.mismatch} mismatch, ${r.verify.missing} missing` +
+        (r.verify.state === 'mismatch'
+          ? `; \`ferry job verify ${jobId} --report FILE\` lists them (workflow ${r.verify.workflowId})`
           : ''),
     );
   if (r.failures.length) {

@@ -87,6 +87,11 @@ export const JobOptionsSchema = z.object({
    * set. Never when the job stopped or had failures.
    */
   sync: z.boolean().default(false),
+  /**
+   * Run `ferry job verify` as the job's last phase (workflows/verify.ts as a child): `transferred` re-reads what
+   * the job copied, `all` also what it skipped as present. Absent (old inputs) and `none` skip it.
+   */
+  verify: z.enum(['none', 'transferred', 'all']).optional(),
   /** Name-count ceiling for templates. */
   maxNames: z.number().int().min(1).max(1_000_000_000).default(DEFAULT_MAX_NAMES),
   /** Only these indexes (resume of a finished job with failures): ranges [start, end). */
@@ -180,6 +185,16 @@ export const MigrationReportSchema = z.object({
   maxHistoryEvents: z.number().int(),
   /** Where a stopped job was: indexes below it were dispatched. */
   cursor: z.number().int(),
+  /** --verify: the verification's outcome (absent when not asked for, or the job stopped or had failures). */
+  verify: z
+    .object({
+      state: z.enum(['verified', 'mismatch']),
+      verified: z.number().int(),
+      mismatch: z.number().int(),
+      missing: z.number().int(),
+      workflowId: z.string(),
+    })
+    .optional(),
   /** --sync: what was deleted (absent when sync was not asked for or did not run). */
   sync: z.object({ deleted: z.number().int(), sample: z.array(z.string()) }).optional(),
 });

@@ -5,10 +5,13 @@
 import {
   allHandlersFinished,
   condition,
+  executeChild,
   getExternalWorkflowHandle,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Carry, MigrationReport } from '../common/schemas.js';
+import { WorkflowType } from '../common/queues.js';
+import type { Carry, JobOptions, MigrationReport } from '../common/schemas.js';
+import { verifyWorkflowId, type VerifyInput, type VerifyReport } from '../common/verify.js';
 import type { Ledger } from './ledger.js';
 import { finalState, reportState, type JobStatus } from './progress.js';
 
@@ -24,6 +27,8 @@ export interface FinishJob {
   total: number;
   cursor: MigrationReport['cursor'];
   sync?: MigrationReport['sync'];
+  /** --verify: the mode, when asked for (absent in inputs from before --verify: no new commands for them). */
+  verify?: JobOptions['verify'];
 }
 
 export async function finishJob(f: FinishJob): Promise<MigrationReport> {
@@ -33,6 +38,26 @@ export async function finishJob(f: FinishJob): Promise<MigrationReport> {
       .catch(() => undefined);
   }
   f.status.state = finalState(f.status.stopRequested, f.ledger.totals.failed);
+  // --verify: the last phase, only for a job that copied everything it was asked to (a stopped job or one with
+  // failures is resumed first). A child workflow, so it shows in the UI and survives worker loss like the copy.
+  let verify: MigrationReport['verify'];
+  if (f.verify && f.verify !== 'none' && !f.status.stopRequested && f.ledger.totals.failed === 0) {
+    const jobId = workflowInfo().workflowId;
+    const workflowId = verifyWorkflowId(jobId);
+    const input: VerifyInput = { jobId, destination: f.destination, mode: f.verify };
+    const v = await executeChild<(i: VerifyInput) => Promise<VerifyReport>>(WorkflowType.verify, {
+      workflowId,
+      args: [input],
+      staticSummary: `ferry verify of ${jobId} (${f.verify})`,
+    });
+    verify = {
+      state: v.state,
+      verified: v.totals.verified,
+      mismatch: v.totals.mismatch,
+      missing: v.totals.missing,
+      workflowId,
+    };
+  }
   f.publish();
   await condition(allHandlersFinished);
   const { totals, failures, failedRanges } = f.ledger.report();
@@ -49,5 +74,6 @@ export async function finishJob(f: FinishJob): Promise<MigrationReport> {
     maxHistoryEvents: Math.max(f.carry.maxHistoryEvents, workflowInfo().historyLength),
     cursor: f.cursor,
     ...(f.sync ? { sync: f.sync } : {}),
+    ...(verify ? { verify } : {}),
   };
 }

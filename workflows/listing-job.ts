@@ -194,5 +194,6 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
     destination,
     total: cursor,
     cursor,
+    ...(opts.verify ? { verify: opts.verify } : {}),
   });
 }

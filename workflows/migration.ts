@@ -161,6 +161,7 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
     total: space,
     cursor,
     ...(sync ? { sync } : {}),
+    ...(opts.verify ? { verify: opts.verify } : {}),
   });
 }
 
