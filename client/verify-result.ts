@@ -1,13 +1,14 @@
 // The end of `ferry job verify`: wait for the verification workflow, print its totals and the first objects that
 // did not verify (read from the outcome parts in the job's files), write the whole outcome report when asked,
 // and turn the result into the exit code: 0 only when every object verified.
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { ReportFormat, ReportRow } from '../common/report.js';
 import type { VerifyReport } from '../common/verify.js';
 import { readRows, verifyDir } from '../activities/verify.js';
 import { openBucket } from '../lib/buckets/index.js';
 import { jobFiles, type JobFiles } from '../lib/job-files.js';
-import { EXIT } from './errors.js';
+import { CLIError, EXIT } from './errors.js';
 import { writeReport } from './report-output.js';
 
 export async function finishVerify(
@@ -17,7 +18,19 @@ export async function finishVerify(
   jobId: string,
   o: { quiet: boolean; show: number; report?: string; format?: ReportFormat },
 ): Promise<number> {
-  const r = (await run.result()) as VerifyReport;
+  let r: VerifyReport;
+  try {
+    r = (await run.result()) as VerifyReport;
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    // An activity's failure arrives wrapped in an ActivityFailure; its type says whose fault it is.
+    const cause = err.cause instanceof ActivityFailure ? (err.cause.cause ?? err.cause) : err.cause;
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    throw new CLIError(
+      `verify of job ${jobId} failed${type ? ` (${type})` : ''}: ${cause?.message ?? err.message}`,
+      type === 'InvalidInput' ? EXIT.usage : EXIT.error,
+    );
+  }
   const files = jobFiles(await openBucket(destination), jobId);
   const dir = r.reportAt;
   if (!o.quiet) {
