@@ -1,6 +1,6 @@
 // `ferry worker`: the copy queue, plus this host's queue when --serve-root is given.
 import { existsSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { hostQueueName } from '../../common/queues.js';
@@ -31,6 +31,7 @@ interface WorkerOpts {
   bind?: string;
   maxActivities: string;
   metricsPort?: string;
+  processes: string;
 }
 
 export function register(program: Command): void {
@@ -44,6 +45,11 @@ export function register(program: Command): void {
     .option('--bind <addr>', 'file server bind address (non-loopback requires a token)')
     .option('--max-activities <n>', 'concurrent activities on the copy queue', '16')
     .option(
+      '--processes <n>',
+      'worker processes on the copy queue, each on its own core (`auto`: one per core); the others copy only',
+      '1',
+    )
+    .option(
       '--metrics-port <port>',
       'serve Prometheus metrics on this port, all interfaces (env FERRY_METRICS_PORT)',
     )
@@ -52,6 +58,8 @@ export function register(program: Command): void {
       if (serveRoot && !(existsSync(serveRoot) && statSync(serveRoot).isDirectory()))
         throw new CLIError(`--serve-root ${serveRoot} is not a directory`);
       const maxConcurrentActivities = parseIntOption(o.maxActivities, '--max-activities', 1, 1024);
+      const processes =
+        o.processes === 'auto' ? availableParallelism() : parseIntOption(o.processes, '--processes', 1, 64);
       const metricsPort =
         o.metricsPort !== undefined
           ? parseIntOption(o.metricsPort, '--metrics-port', 1, 65535)
@@ -82,9 +90,22 @@ export function register(program: Command): void {
             : '') +
           (metricsPort !== undefined ? `, metrics on :${metricsPort}/metrics` : ''),
       );
-      const stop = () => void w.shutdown();
+      // The other processes start once this one runs: a bad server address fails here, once, not N times.
+      const copies =
+        processes > 1
+          ? (await import('../../worker/processes.js')).startCopyProcesses(
+              processes - 1,
+              process.argv[1]!,
+              ['--task-queue', taskQueue, '--max-activities', String(maxConcurrentActivities)],
+              (m) => console.error(`ferry worker: ${m}`),
+            )
+          : undefined;
+      if (copies)
+        console.error(`ferry worker: ${processes} processes (copy-only pids ${copies.pids().join(', ')})`);
+      const stop = () => void Promise.all([w.shutdown(), copies?.shutdown()]);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await w.done;
+      await copies?.shutdown();
     });
 }
