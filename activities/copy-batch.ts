@@ -240,7 +240,13 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         details: [state.incompleteDetails()],
       });
     }
-    return { totals: state.totals, failures: state.failures, attempts: ctx.info.attempt };
+    const failedRanges = state.failedRanges();
+    return {
+      totals: state.totals,
+      failures: state.failures,
+      ...(failedRanges.length ? { failedRanges } : {}),
+      attempts: ctx.info.attempt,
+    };
   };
 }
 
