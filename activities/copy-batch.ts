@@ -22,6 +22,8 @@ import { keyFilter } from '../lib/listing/filter.js';
 import { listSpan, spanDigest } from '../lib/listing/walk.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
+import { jobFiles } from '../lib/job-files.js';
+import { ReportParts, failedRow, storedRow } from '../lib/report-parts.js';
 
 /** Heartbeat at least this often while objects stream, so cancellation and liveness reach the server. */
 const HEARTBEAT_EVERY_MS = 1000;
@@ -79,9 +81,19 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     state.span = span;
     const isRetry = ctx.info.attempt > 1 || (!!prev && !trusted);
     let lastBeat = 0;
+    // Report rows (lib/report-parts.ts): each checkpoint is handed to the SDK only once its rows are written.
+    let sent = state.checkpoint();
+    const rows = new ReportParts(
+      jobFiles(bucket, input.jobId),
+      positions[0] ?? input.start,
+      { scheduledMs: ctx.info.scheduledTimestampMs, attempt: ctx.info.attempt },
+      (cp: typeof sent) => ctx.heartbeat((sent = cp)),
+      () => ctx.heartbeat(sent),
+      deps.checkpointEveryMs > 0,
+    );
     const beat = () => {
       lastBeat = performance.now();
-      ctx.heartbeat(state.checkpoint());
+      void rows.flush(state.checkpoint());
     };
     const ticker = setInterval(beat, HEARTBEAT_EVERY_MS);
     ticker.unref();
@@ -105,10 +117,12 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           // complete, so it counts as copied instead of being copied twice.
           if (isRetry && existing.meta?.jobId === input.jobId && existing.meta.sha256) {
             state.copied(p, existing.size);
+            rows.add(storedRow(index, name, 'copied', existing));
             return;
           }
           if (input.skipExisting && sameSource(existing, await origin.head(url, signal))) {
             state.skipped(p);
+            rows.add(storedRow(index, name, 'skipped', existing));
             return;
           }
         }
@@ -134,6 +148,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         });
         deps.putJournal?.(name);
         state.copied(p, info.size);
+        rows.add(storedRow(index, name, 'copied', info));
         return;
       }
       const hasher = new HashCounter(limiter);
@@ -162,6 +177,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       }
       deps.putJournal?.(name);
       state.copied(p, info.size);
+      rows.add(storedRow(index, name, 'copied', info));
     };
 
     const lane = async (): Promise<void> => {
@@ -186,6 +202,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           if (c.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs, c.retryAfterMs, 1);
           if (c.retryable) state.failedTransiently(failure);
           else state.failed(p, failure);
+          rows.add(failedRow(failure));
         }
         if (performance.now() - lastBeat >= deps.checkpointEveryMs) beat();
       }
@@ -197,14 +214,19 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       clearInterval(ticker);
       await origin.close();
     }
-    beat();
+    // Every row of this attempt written before the outcome claims its objects (a write that fails: retried).
+    try {
+      await rows.flush(state.checkpoint(), true);
+    } catch (err) {
+      if (!signal.aborted) throw toApplicationFailure(err);
+    }
     if (signal.aborted) {
       // Cancellation (job stop, worker shutdown): report a cancellation, not a failure — an ApplicationFailure
       // here would be recorded as a non-retryable failure (the workflow's isCancellation() misses it, and a
       // worker shutdown would fail the batch instead of letting another worker retry it). Keep the SDK's
       // reason and carry the checkpoint so a stopped job's report counts what this batch finished.
       const reason = signal.reason instanceof CancelledFailure ? signal.reason.message : 'CANCELLED';
-      throw new CancelledFailure(reason, [state.checkpoint()]);
+      throw new CancelledFailure(reason, [rows.lastError ? sent : state.checkpoint()]);
     }
     const { transient } = state;
     if (transient.length > 0) {
@@ -218,7 +240,13 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         details: [state.incompleteDetails()],
       });
     }
-    return { totals: state.totals, failures: state.failures, attempts: ctx.info.attempt };
+    const failedRanges = state.failedRanges();
+    return {
+      totals: state.totals,
+      failures: state.failures,
+      ...(failedRanges.length ? { failedRanges } : {}),
+      attempts: ctx.info.attempt,
+    };
   };
 }
 

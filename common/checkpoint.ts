@@ -14,6 +14,12 @@ export const CheckpointSchema = z.object({
   /** Objects that failed for good (not retried within the job). */
   failures: z.array(ObjectFailureSchema),
   /**
+   * Indexes of the permanent failures beyond `failures` (a sample of MAX_BATCH_FAILURE_SAMPLE), as [start, end)
+   * ranges: every failed object is named in the job's report parts, not here, so history does not grow with
+   * failures. Absent from checkpoints of older releases, whose `failures` were complete.
+   */
+  failedRanges: z.array(z.tuple([z.number().int().min(0), z.number().int().min(1)])).optional(),
+  /**
    * A listing batch's span as this attempt walked it (lib/listing spanDigest: its names, hashed). A retry whose
    * walk of the same span gives other names — one file deleted and another created, same count — must not
    * trust the bits, which belong to the old positions. Absent for templates and lists, whose names cannot move.
@@ -28,6 +34,9 @@ export const BatchIncompleteDetailsSchema = CheckpointSchema.extend({
   transient: z.array(ObjectFailureSchema),
 });
 export type BatchIncompleteDetails = z.infer<typeof BatchIncompleteDetailsSchema>;
+
+/** Permanent failures named in a batch's checkpoint and output; the rest are index ranges (failedRanges). */
+export const MAX_BATCH_FAILURE_SAMPLE = 10;
 
 /** Transient failures named in a BatchIncomplete's details; the rest are counted, not named. */
 export const MAX_TRANSIENT_DETAILS = 100;

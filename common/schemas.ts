@@ -261,7 +261,10 @@ export type CopyBatchInput = z.infer<typeof CopyBatchInputSchema>;
 
 export const CopyBatchOutputSchema = z.object({
   totals: TotalsSchema,
+  /** A sample of the permanent failures (all of them from releases before report parts). */
   failures: z.array(ObjectFailureSchema),
+  /** Indexes of the permanent failures not in `failures`, as [start, end) ranges; names are in the report. */
+  failedRanges: z.array(z.tuple([z.number().int(), z.number().int()])).optional(),
   attempts: z.number().int(),
 });
 export type CopyBatchOutput = z.infer<typeof CopyBatchOutputSchema>;

@@ -2,14 +2,22 @@
 // objects failed for good and which still fail transiently — and the checkpoint (common/checkpoint.ts) that
 // copyBatch heartbeats from it, so a retried attempt resumes where this one was.
 import { decodeBitset, encodeBitset, isSet, newBitset, setBit } from '../common/bitset.js';
-import { MAX_TRANSIENT_DETAILS, type BatchIncompleteDetails, type Checkpoint } from '../common/checkpoint.js';
+import {
+  MAX_BATCH_FAILURE_SAMPLE,
+  MAX_TRANSIENT_DETAILS,
+  type BatchIncompleteDetails,
+  type Checkpoint,
+} from '../common/checkpoint.js';
+import { compactRanges } from '../common/ranges.js';
 import { zeroTotals, type ObjectFailure, type Totals } from '../common/schemas.js';
 
 export class BatchCheckpoint {
   private readonly done: Uint8Array;
   readonly totals: Totals;
-  /** Failed for good: counted and done. */
+  /** Failed for good: counted and done; named up to MAX_BATCH_FAILURE_SAMPLE (the report parts name all). */
   readonly failures: ObjectFailure[];
+  /** Indexes of the failures beyond the sample, as ranges (compacted when they are read). */
+  private rest: [number, number][];
   /** Failing transiently in this attempt: not done, the next attempt tries them again. */
   readonly transient: ObjectFailure[] = [];
   private failuresSnapshot: ObjectFailure[];
@@ -21,6 +29,7 @@ export class BatchCheckpoint {
     this.done = prev ? decodeBitset(prev.done, n) : newBitset(n);
     this.totals = prev ? { ...prev.totals } : zeroTotals();
     this.failures = prev ? [...prev.failures] : [];
+    this.rest = prev?.failedRanges ? prev.failedRanges.map(([s, e]): [number, number] => [s, e]) : [];
     this.failuresSnapshot = [...this.failures];
   }
 
@@ -49,7 +58,12 @@ export class BatchCheckpoint {
   failed(p: number, failure: ObjectFailure): void {
     setBit(this.done, p);
     this.totals.failed++;
-    this.failures.push(failure);
+    if (this.failures.length < MAX_BATCH_FAILURE_SAMPLE) this.failures.push(failure);
+    else {
+      const last = this.rest.at(-1);
+      if (last?.[1] === failure.index) last[1]++;
+      else this.rest.push([failure.index, failure.index + 1]);
+    }
   }
 
   failedTransiently(failure: ObjectFailure): void {
@@ -67,8 +81,15 @@ export class BatchCheckpoint {
       done: encodeBitset(this.done),
       totals: { ...this.totals },
       failures: this.failuresSnapshot,
+      ...(this.rest.length > 0 ? { failedRanges: this.failedRanges() } : {}),
       ...(this.span !== undefined ? { span: this.span } : {}),
     };
+  }
+
+  /** Indexes of the failures beyond the sample. */
+  failedRanges(): [number, number][] {
+    if (this.rest.length > 1) this.rest = compactRanges(this.rest);
+    return this.rest.map(([s, e]): [number, number] => [s, e]);
   }
 
   /** Details of the BatchIncomplete failure that hands the transient failures to a retry (or the report). */

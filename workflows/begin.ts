@@ -2,11 +2,11 @@
 // published state; step 1's serve child for a directory source (on the run that has no server yet); and the
 // bucket prepared on the job's first run. One place for the template/list path (migration.ts) and the listing
 // path (listing-job.ts), emitting the same commands in the same order, as the replay corpus pins.
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { FerryActivities } from '../activities/index.js';
 import type { Carry, JobOptions } from '../common/schemas.js';
 import { shortActivityOptions } from './activity-options.js';
-import { Ledger } from './ledger.js';
+import { FAILURE_SAMPLE_PATCH, Ledger } from './ledger.js';
 import { Publisher, type JobFacts, type JobStatus } from './progress.js';
 import { initialStatus, installHandlers } from './run-state.js';
 import { startServing } from './serve.js';
@@ -32,7 +32,7 @@ export interface JobRun {
 
 export async function beginJob(b: BeginJob): Promise<JobRun> {
   const { workflowId: jobId, runId } = workflowInfo();
-  const ledger = new Ledger(b.carry);
+  const ledger = new Ledger(b.carry, () => patched(FAILURE_SAMPLE_PATCH));
   const status = initialStatus(b.carry);
   const publisher = new Publisher(b.facts, status, b.opts, ledger);
   installHandlers(status, b.opts, publisher);

@@ -102,7 +102,7 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
     void scope
       .run(() => batches.copyBatch(batch))
       .then(
-        (out: CopyBatchOutput) => ledger.merge(out.totals, out.failures),
+        (out: CopyBatchOutput) => ledger.merge(out.totals, out.failures, out.failedRanges),
         (err: unknown) => ledger.recordBatchFailure(err, batch, indexes),
       )
       .finally(() => {

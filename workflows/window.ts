@@ -73,7 +73,7 @@ export class BatchWindow {
     void this.scope
       .run(() => this.deps.copyBatch(batch))
       .then(
-        (out: CopyBatchOutput) => ledger.merge(out.totals, out.failures),
+        (out: CopyBatchOutput) => ledger.merge(out.totals, out.failures, out.failedRanges),
         (err: unknown) => ledger.recordBatchFailure(err, batch, indexes),
       )
       .finally(() => {

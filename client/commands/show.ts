@@ -6,13 +6,15 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { Connected } from '../connection.js';
 import type { JobSnapshot } from '../job-state.js';
 import type { MigrationReport } from '../../common/schemas.js';
-import { EXIT } from '../errors.js';
+import { CLIError, EXIT } from '../errors.js';
 import { humanBytes, humanDuration, table } from '../format.js';
 
 interface ShowOpts {
   progress?: boolean;
   all?: boolean;
   json?: boolean;
+  report?: string;
+  format?: string;
 }
 
 export function register(program: Command): void {
@@ -25,10 +27,23 @@ export function register(program: Command): void {
     .option('--progress', 'live progress bars with rate and ETA until the job ends', false)
     .option('--all', 'include finished jobs', false)
     .option('--json', 'machine-readable output', false)
+    .option(
+      '--report <file|bucket-uri>',
+      'write the per-object report: a path, - (stdout), s3://, ais://, file://',
+    )
+    .option('--format <jsonl|csv>', 'format of --report (default: jsonl; csv for a .csv name)')
     .action(async (id: string | undefined, o: ShowOpts) => {
+      if ((o.report || o.format) && !id)
+        throw new CLIError('--report needs a job ID: ferry show job ID --report FILE');
+      if (o.format && !o.report) throw new CLIError('--format goes with --report FILE');
       const { connect } = await import('../connection.js');
       const conn = await connect({ allowEmbedded: true });
       try {
+        if (id && o.report) {
+          const { showReport } = await import('../show-report.js');
+          process.exitCode = await showReport(conn, id, o.report, o.format);
+          return;
+        }
         process.exitCode = id ? await showJob(conn, id, o) : await showJobs(conn, o);
       } finally {
         await conn.close();

@@ -4,7 +4,7 @@
 // committed after that checkpoint.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorType } from '../../common/errors.js';
@@ -112,6 +112,27 @@ test(
       Array.from({ length: OBJECTS }, (_, i) => name(i)),
     );
     assert.deepEqual(cmp, { missing: [], different: [], extra: [] });
+
+    // Every object accounted for in the report despite the kills: one row per object, copied, with its size
+    // (rows are written before the checkpoint that marks their objects done; see lib/report-parts.ts).
+    const reportFile = join(h.dir, 'report.jsonl');
+    const rep = await h.run(['show', 'job', jobId, '--report', reportFile]);
+    assert.equal(rep.code, 0, rep.stderr);
+    const rows = readFileSync(reportFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { index: number; name: string; outcome: string; size: number });
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      Array.from({ length: OBJECTS }, (_, i) => i),
+    );
+    for (const r of rows) {
+      assert.equal(r.name, name(r.index));
+      assert.equal(r.outcome, 'copied', JSON.stringify(r));
+      assert.equal(r.size, statSync(join(src, r.name)).size);
+    }
+    const parts = (await listFiles(join(bucket, '.ferry', 'jobs', jobId, 'report'))).length;
+    console.log(`# crash: report: ${rows.length} rows from ${parts} parts over ${OBJECTS / BATCH} batches`);
 
     // No partial object survives: the job's temp directory is gone, and no temp-looking file is anywhere.
     assert.deepEqual(await listFiles(join(bucket, '.ferry', 'tmp')), []);

@@ -5,7 +5,7 @@ import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState } fro
 import { encodeBitset, newBitset, setBit } from '../../common/bitset.js';
 import { ErrorType } from '../../common/errors.js';
 import { zeroTotals, type CopyBatchInput } from '../../common/schemas.js';
-import { Ledger } from '../../workflows/ledger.js';
+import { FAILURE_SAMPLE, Ledger, MAX_FAILURE_DETAILS } from '../../workflows/ledger.js';
 
 const batch: CopyBatchInput = {
   jobId: 'j',
@@ -85,5 +85,38 @@ describe('Ledger.recordBatchFailure', () => {
         [7, ErrorType.BatchFailed],
       ],
     );
+  });
+});
+
+describe('Ledger failure sample', () => {
+  const fail = (i: number) => ({
+    index: i,
+    name: `o${i}`,
+    type: 'SourceNotFound',
+    message: '404',
+    retryable: false,
+  });
+  it('keeps a sample of named failures and every other index as ranges; history does not grow with names', () => {
+    const l = new Ledger({ totals: zeroTotals(), failures: [], failedRanges: [] }, () => true);
+    // Batches name a sample (10) and hand the rest as ranges, as copyBatch does.
+    for (let b = 0; b < 20; b++) {
+      const start = b * 256;
+      const named = Array.from({ length: 10 }, (_, k) => fail(start + 2 * k));
+      l.merge({ copied: 128, skipped: 0, failed: 128, bytes: 0 }, named, [[start + 20, start + 256]]);
+    }
+    assert.equal(l.failures.length, FAILURE_SAMPLE);
+    const r = l.report();
+    const inRanges = r.failedRanges.reduce((a, [s, e]) => a + e - s, 0);
+    assert.equal(r.failures.length, 100);
+    assert.ok(inRanges >= 20 * 236, `${inRanges} indexes in ranges`);
+    assert.ok(r.failedRanges.length <= 120, `${r.failedRanges.length} ranges`);
+  });
+  it('a job whose history predates the patch keeps 1,000 details, as it did', () => {
+    let asked = 0;
+    const l = new Ledger({ totals: zeroTotals(), failures: [], failedRanges: [] }, () => (asked++, false));
+    for (let i = 0; i < 1500; i++) l.record(fail(i));
+    assert.equal(l.failures.length, MAX_FAILURE_DETAILS);
+    assert.deepEqual(l.compactFailedRanges(), [[1000, 1500]]);
+    assert.equal(asked, 1, 'the patch is asked once, when the sample is full');
   });
 });
