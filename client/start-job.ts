@@ -184,7 +184,10 @@ async function settleServeChild(client: Client, jobId: string): Promise<void> {
   const settle = async () => {
     const query = `WorkflowId STARTS_WITH "${jobId}-serve-" AND ExecutionStatus = "Running"`;
     for await (const wf of client.workflow.list({ query }))
-      await client.workflow.getHandle(wf.workflowId).result().catch(() => undefined);
+      await client.workflow
+        .getHandle(wf.workflowId)
+        .result()
+        .catch(() => undefined);
   };
   await Promise.race([settle().catch(() => undefined), give]);
 }

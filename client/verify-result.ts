@@ -9,7 +9,7 @@ import { readRows, verifyDir } from '../activities/verify.js';
 import { openBucket } from '../lib/buckets/index.js';
 import { jobFiles, type JobFiles } from '../lib/job-files.js';
 import { CLIError, EXIT } from './errors.js';
-import { writeReport } from './report-output.js';
+import { parseReportTarget, writeReport } from '../lib/report-output.js';
 
 export async function finishVerify(
   _client: Client,
@@ -48,7 +48,11 @@ export async function finishVerify(
       console.log(`  ${row.outcome.padEnd(8)} ${row.name}${row.message ? `: ${row.message}` : ''}`);
     }
   }
-  if (o.report) await writeReport(o.report, o.format ?? 'jsonl', outcomeRows(files, dir));
+  if (o.report) {
+    const target = parseReportTarget(o.report);
+    if (typeof target === 'string') throw new CLIError(target, EXIT.usage);
+    await writeReport(outcomeRows(files, dir), o.format ?? 'jsonl', target);
+  }
   return r.state === 'verified' ? EXIT.ok : EXIT.failures;
 }
 

@@ -45,6 +45,12 @@ export function register(job: Command): void {
     .action(async (id: string, o: VerifyOpts) => {
       if (o.format !== 'jsonl' && o.format !== 'csv')
         throw new CLIError(`--format must be jsonl or csv, not "${o.format}"`, EXIT.usage);
+      if (o.report) {
+        // Checked before anything starts: a bad target is bad input.
+        const { parseReportTarget } = await import('../../lib/report-output.js');
+        const target = parseReportTarget(o.report);
+        if (typeof target === 'string') throw new CLIError(target, EXIT.usage);
+      }
       process.exitCode = await verifyJob(id, o);
     });
 }
