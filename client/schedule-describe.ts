@@ -78,7 +78,7 @@ export async function describeSchedule(id: string, o: { json: boolean }): Promis
             'overlap',
             `${view.overlap}${view.overlap === 'skip' ? ' (no run starts while the previous one is still going)' : ''}`,
           ],
-          ['catch-up window', humanDuration(view.catchupWindowMs)],
+          ['catch-up window', spanText(view.catchupWindowMs)],
           ['state', view.paused ? `paused${view.note ? ` (${view.note})` : ''}` : 'active'],
           [
             'skip-existing',
@@ -164,6 +164,11 @@ async function runOf(
     // Gone from the server (retention) or not readable: the run is still listed, its outcome unknown.
     return { ...base, outcome: runId ? 'unknown (no longer on the server)' : 'unknown' };
   }
+}
+
+/** A policy's span: whole days as days (the default catch-up window is 365d), else as humanDuration. */
+function spanText(ms: number): string {
+  return ms > 0 && ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : humanDuration(ms);
 }
 
 /** A spec without ferry's memo (created by another tool): its intervals, or "calendar". */
