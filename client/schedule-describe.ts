@@ -88,7 +88,10 @@ export async function describeSchedule(id: string, o: { json: boolean }): Promis
           ['source', view.source || '-'],
           ['destination', view.destination || '-'],
           ['task queue', view.taskQueue],
-          ['run IDs', `${view.workflowIdPrefix}-<scheduled time>`],
+          [
+            'run IDs',
+            `${view.workflowIdPrefix}-<scheduled time> (all: ferry show job --all --schedule ${id})`,
+          ],
           ['created', view.createdAt],
           [
             'runs',

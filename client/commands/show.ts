@@ -6,13 +6,14 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import type { Connected } from '../connection.js';
 import type { JobSnapshot } from '../job-state.js';
 import type { MigrationReport } from '../../common/schemas.js';
-import { EXIT } from '../errors.js';
+import { CLIError, EXIT } from '../errors.js';
 import { humanBytes, humanDuration, table } from '../format.js';
 
 interface ShowOpts {
   progress?: boolean;
   all?: boolean;
   json?: boolean;
+  schedule?: string;
 }
 
 export function register(program: Command): void {
@@ -25,7 +26,16 @@ export function register(program: Command): void {
     .option('--progress', 'live progress bars with rate and ETA until the job ends', false)
     .option('--all', 'include finished jobs', false)
     .option('--json', 'machine-readable output', false)
+    .option(
+      '--schedule <id>',
+      'only the runs of this schedule (`job schedule create`), all of them with --all',
+    )
     .action(async (id: string | undefined, o: ShowOpts) => {
+      if (o.schedule !== undefined) {
+        const { scheduleIdProblem } = await import('../../common/ids.js');
+        const p = scheduleIdProblem(o.schedule);
+        if (p) throw new CLIError(p);
+      }
       const { connect } = await import('../connection.js');
       const conn = await connect({ allowEmbedded: true });
       try {
@@ -153,7 +163,10 @@ async function printServerView(conn: Connected, snap: JobSnapshot, opts: ShowOpt
 }
 
 async function showJobs(conn: Connected, opts: ShowOpts): Promise<number> {
-  const query = `WorkflowType = 'migrationWorkflow'${opts.all ? '' : ` AND ExecutionStatus = 'Running'`}`;
+  // A schedule's runs carry Temporal's own TemporalScheduledById; the ID was checked (no quotes in it).
+  const query =
+    `WorkflowType = 'migrationWorkflow'${opts.all ? '' : ` AND ExecutionStatus = 'Running'`}` +
+    (opts.schedule ? ` AND TemporalScheduledById = '${opts.schedule}'` : '');
   const rows: string[][] = [];
   const seen = new Set<string>();
   const polled = new Map<string, Promise<boolean>>();

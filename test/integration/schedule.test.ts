@@ -18,6 +18,8 @@ import type { MigrationReport } from '../../common/schemas.js';
 import { FerryHarness, compareTrees, makeDataset } from '../helpers/cli.js';
 
 const EVERY_MS = 2000;
+/** In every process's environment (the CLI's and the worker's): none may reach the schedule or a run. */
+const SECRETS = { AWS_SECRET_ACCESS_KEY: 'sched-aws-secret-3b9d70', AIS_AUTHN_TOKEN: 'sched-ais-token-51e2' };
 const POLL_MS = 200;
 
 /** Poll `probe` until it returns a value (a deadline only for failing, with what was awaited). */
@@ -61,7 +63,7 @@ async function reportOf(client: Client, run: Run): Promise<MigrationReport | und
 }
 
 test('a schedule copies all, then only the file added between two runs; pause holds it; trigger, backfill, delete', async (t) => {
-  const h = new FerryHarness(t, 'schedule');
+  const h = new FerryHarness(t, 'schedule', SECRETS);
   const src = join(h.dir, 'src');
   const { names } = makeDataset(src, {
     count: 6,
@@ -155,11 +157,26 @@ test('a schedule copies all, then only the file added between two runs; pause ho
     shown.stdout,
     new RegExp(`job ${next.workflowId} completed: 1 copied, 6 skipped, 0 failed of 7`),
   );
-  const listed = await h.run(['show', 'job', '--all', '--json']);
+  // Visibility (the job table's source) follows the runs' closing a moment later: wait for it to list both.
+  const listedIds = await until('show job --schedule to list both runs', async () => {
+    const listed = await h.run(['show', 'job', '--all', '--schedule', id, '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const ids = (JSON.parse(listed.stdout) as { id: string }[]).map((j) => j.id);
+    return ids.includes(first.workflowId) && ids.includes(next.workflowId) ? ids : undefined;
+  });
   assert.ok(
-    (JSON.parse(listed.stdout) as { id: string }[]).some((j) => j.id === next.workflowId),
-    'show job --all lists scheduled runs',
+    listedIds.every((j) => j.startsWith(`${id}-`)),
+    "show job --schedule lists that schedule's runs only",
   );
+
+  // No secret in the schedule (its action, memo, state) nor in any run's history.
+  const seenText: string[] = [];
+  flatten((await sh.describe()).raw, seenText);
+  for (const run of runsOf(await sh.describe()))
+    flatten(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory(), seenText);
+  const all = seenText.join('\n');
+  assert.ok(all.includes('every 2s') && all.includes(bucket), 'the scan reads the decoded payloads');
+  for (const secret of Object.values(SECRETS)) assert.equal(all.includes(secret), false, 'no secret');
 
   // describe: spec, policy, state, next runs, the recent runs with their totals.
   const desc = await h.run(['job', 'schedule', 'describe', id]);
@@ -331,6 +348,21 @@ async function startWitness(client: Client, id: string, taskQueue: string) {
     },
     policies: { overlap: 'ALLOW_ALL' },
   });
+}
+
+/** Every string reachable in a value, payload bytes decoded as UTF-8 (and kept as base64), as secrets.test. */
+function flatten(v: unknown, out: string[]): void {
+  if (v === null || v === undefined) return;
+  if (typeof v === 'string') out.push(v);
+  else if (v instanceof Uint8Array)
+    out.push(Buffer.from(v).toString('utf8'), Buffer.from(v).toString('base64'));
+  else if (Array.isArray(v)) for (const x of v) flatten(x, out);
+  else if (typeof v === 'object')
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      out.push(k);
+      flatten(x, out);
+    }
+  else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') out.push(String(v));
 }
 
 function existsSyncSafe(p: string): boolean {
