@@ -11,6 +11,7 @@ import * as jobResume from './commands/job-resume.js';
 import * as jobStart from './commands/job-start.js';
 import * as jobVerify from './commands/job-verify.js';
 import * as ls from './commands/ls.js';
+import * as jobSchedule from './commands/schedule.js';
 import * as migrate from './commands/migrate.js';
 import * as object from './commands/object.js';
 import * as serve from './commands/serve.js';
@@ -42,11 +43,14 @@ const program = new Command('ferry')
 
 serve.register(program);
 object.register(program);
-const job = program.command('job').description('start, stop, pause, unpause, resume jobs');
+const job = program
+  .command('job')
+  .description('start, stop, pause, unpause, resume jobs; schedule recurring ones');
 jobStart.register(job);
 jobControl.register(job);
 jobResume.register(job);
 jobVerify.register(job);
+jobSchedule.register(job);
 show.register(program);
 migrate.register(program);
 ls.register(program);

@@ -53,7 +53,24 @@ const MAX_INPUT_BYTES = 4 * 1024 * 1024;
 /** What the advice to split a list aims below: Temporal's default blob size limit, with a margin. */
 const SAFE_INPUT_BYTES = 1.5 * 1024 * 1024;
 
-export async function startJob(input: MigrationInput, flags: StartFlags): Promise<number> {
+/** A job checked and ready to start: what {@link prepareJob} returns and {@link workflowStartOf} reads. */
+export interface PreparedJob {
+  input: MigrationInput;
+  parsed: MigrationInputParsed;
+  plan: ReturnType<typeof validateJob>;
+  destination: string;
+  sourceText: string;
+}
+
+/**
+ * Everything `job start` checks before it connects to Temporal: the input (validateJob), its size, the
+ * destination and the origin (reachable; a listing's root answers). Shared with `job schedule create`, so a
+ * schedule is refused for exactly what a start is refused for, and nothing is created or written meanwhile.
+ */
+export async function prepareJob(
+  input: MigrationInput,
+  flags: { dryRun?: boolean } = {},
+): Promise<PreparedJob> {
   trace('validate');
   const plan = validateJob(input);
   const destination = formatBucketUri(parseBucketUri(input.destination));
@@ -70,10 +87,57 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
     !flags.dryRun && 'baseUrl' in src ? checkOriginReachable(src.baseUrl) : undefined,
   ]);
   for (const c of checks) if (c.status === 'rejected') throw c.reason;
-  if (isListingSource(src)) {
+  if (!flags.dryRun && src.kind === 'listing')
+    await (await import('./listing-plan.js')).probeListing(src.baseUrl);
+  return { input, parsed, plan, destination, sourceText };
+}
+
+/**
+ * The workflow a job runs and how it is started (type, queue, input, summary, details, search attributes):
+ * `job start` starts it at once, `job schedule create` makes it a schedule's action, so a scheduled run is
+ * exactly the job `job start` would have started. The input holds no secrets (credentials stay in the
+ * workers' environment), so it may sit in a schedule's definition and in each run's history.
+ */
+export function workflowStartOf(
+  job: PreparedJob,
+  flags: { taskQueue?: string | undefined; resumed?: boolean; scheduleId?: string },
+) {
+  const { parsed, plan, destination, sourceText } = job;
+  const src = parsed.source;
+  const o = parsed.options;
+  const label = flags.scheduleId ? ` (schedule ${flags.scheduleId})` : flags.resumed ? ' (resumed)' : '';
+  return {
+    workflowType: WorkflowType.migration,
+    taskQueue: taskQueueOf(flags),
+    args: [job.input] as [MigrationInput],
+    staticSummary: `ferry ${'hostQueue' in src ? 'migrate' : 'download'}${label}: ${plan.listing ? 'every listed file' : `${plan.total} objects`} → ${destination}`,
+    staticDetails: [
+      `- **source**: \`${sourceText}\``,
+      `- **destination**: \`${destination}\``,
+      plan.listing
+        ? '- **objects**: every file of the listing, walked as the job runs'
+        : `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
+      `- **options**: max-conns ${o.maxConns}, batch-size ${o.batchSize}, window ${o.window}` +
+        `${o.skipExisting ? ', skip-existing' : ''}${o.sync ? ', sync' : ''}${o.limitBph ? `, limit ${humanBytes(o.limitBph)}/h` : ''}`,
+      ...(flags.scheduleId ? [`- **schedule**: \`${flags.scheduleId}\``] : []),
+      ...(parsed.description ? [`- **description**: ${parsed.description}`] : []),
+    ].join('\n'),
+    typedSearchAttributes: [
+      { key: FerryDestination, value: destination },
+      { key: FerrySource, value: sourceText.slice(0, 250) },
+      { key: FerryState, value: 'running' },
+    ],
+  };
+}
+
+export async function startJob(input: MigrationInput, flags: StartFlags): Promise<number> {
+  const job = await prepareJob(input, flags);
+  const { parsed, plan, destination, sourceText } = job;
+  const inputBytes = Buffer.byteLength(JSON.stringify(input));
+  const src = parsed.source;
+  if (flags.dryRun && isListingSource(src)) {
     const listing = await import('./listing-plan.js');
-    if (flags.dryRun) return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize);
-    if (src.kind === 'listing') await listing.probeListing(src.baseUrl);
+    return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize);
   }
   if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
   const log = (m: string) => {
@@ -105,29 +169,9 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
       ensureDaemonWorker(log);
     }
     trace('start workflow');
-    const o = parsed.options;
+    const { workflowType, ...start } = workflowStartOf(job, flags);
     const handle = await conn.client.workflow
-      .start<typeof migrationWorkflow>(WorkflowType.migration, {
-        workflowId: jobId,
-        taskQueue,
-        args: [input],
-        staticSummary: `ferry ${'hostQueue' in src ? 'migrate' : 'download'}${flags.resumed ? ' (resumed)' : ''}: ${plan.listing ? 'every listed file' : `${plan.total} objects`} → ${destination}`,
-        staticDetails: [
-          `- **source**: \`${sourceText}\``,
-          `- **destination**: \`${destination}\``,
-          plan.listing
-            ? '- **objects**: every file of the listing, walked as the job runs'
-            : `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
-          `- **options**: max-conns ${o.maxConns}, batch-size ${o.batchSize}, window ${o.window}` +
-            `${o.skipExisting ? ', skip-existing' : ''}${o.sync ? ', sync' : ''}${o.limitBph ? `, limit ${humanBytes(o.limitBph)}/h` : ''}`,
-          ...(parsed.description ? [`- **description**: ${parsed.description}`] : []),
-        ].join('\n'),
-        typedSearchAttributes: [
-          { key: FerryDestination, value: destination },
-          { key: FerrySource, value: sourceText.slice(0, 250) },
-          { key: FerryState, value: 'running' },
-        ],
-      })
+      .start<typeof migrationWorkflow>(workflowType, { workflowId: jobId, ...start })
       .catch((err: unknown) => {
         // gRPC's message limit, or the server's blob size limit ("Blob data size exceeds limit.").
         if (

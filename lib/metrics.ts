@@ -5,8 +5,10 @@
 // Objects and bytes are counted when a copyBatch completes, from its result: each batch once, whatever its
 // attempts, so over a completed job they add up to the job's report. The origin's requests are observed as
 // they happen (latency to response headers, transfers in flight). `job` labels are bounded: the first
-// MAX_JOB_LABELS job IDs a process sees get their own, later ones share `other`.
+// MAX_JOB_LABELS job IDs a process sees get their own, later ones share `other`. A schedule's runs share its
+// ID as their label (`sync-2026-11-30T02:00:00Z` → `sync`): one series per recurring sync, not one per run.
 import { Context } from '@temporalio/activity';
+import { scheduledRunOf } from '../common/ids.js';
 import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter } from '@temporalio/common';
 import type { CopyBatchOutput } from '../common/schemas.js';
 import type { Origin } from './origin.js';
@@ -63,7 +65,8 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
       ),
     });
   const jobs = new Set<string>();
-  const jobLabel = (jobId: string): string => {
+  const jobLabel = (runId: string): string => {
+    const jobId = scheduledRunOf(runId)?.scheduleId ?? runId;
     if (jobs.has(jobId)) return jobId;
     if (jobs.size >= MAX_JOB_LABELS) return 'other';
     jobs.add(jobId);

@@ -10,7 +10,24 @@ import { collect, filterOf } from '../listing-filter.js';
 import { bucketArg, readList, validateJob } from '../validate.js';
 
 export function register(job: Command): void {
-  const start = job.command('start').description('start a job');
+  addStartCommands(job.command('start').description('start a job'), ({ kind, input, opts }) =>
+    startNew(kind, input, opts),
+  );
+}
+
+/** A job as its command line describes it: what `job start download|prefetch ...` would start. */
+export interface NewJob {
+  kind: JobKind;
+  input: MigrationInput;
+  opts: JobOpts;
+}
+
+/**
+ * The `download` and `prefetch` subcommands of `start`, each handing the job its command line describes to
+ * `onJob` (whose result is the exit code). `job start` starts it; `job schedule create` parses the arguments
+ * after its `--` with the same commands and makes the job a schedule's action.
+ */
+export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise<number>): void {
   addJobOptions(
     start
       .command('download')
@@ -34,7 +51,7 @@ export function register(job: Command): void {
       const fmt = fmtOf(o);
       source = { kind: 'template', baseUrl, template, ...(fmt ? { fmt } : {}) };
     }
-    process.exitCode = await startNew('download', jobInput(source, bucket, o), o);
+    process.exitCode = await onJob({ kind: 'download', input: jobInput(source, bucket, o), opts: o });
   });
   addJobOptions(
     start
@@ -72,7 +89,7 @@ export function register(job: Command): void {
           ? { kind: 'list', baseUrl, names: readList(o.list) }
           : { kind: 'listing', baseUrl, ...filterOf(o, true) };
       if (o.template || o.list) filterOf(o, false);
-      process.exitCode = await startNew('prefetch', jobInput(source, bucket, o), o);
+      process.exitCode = await onJob({ kind: 'prefetch', input: jobInput(source, bucket, o), opts: o });
     },
   );
 }

@@ -15,6 +15,7 @@ interface ShowOpts {
   json?: boolean;
   report?: string;
   format?: string;
+  schedule?: string;
 }
 
 export function register(program: Command): void {
@@ -32,10 +33,19 @@ export function register(program: Command): void {
       'write the per-object report: a path, - (stdout), s3://, ais://, file://',
     )
     .option('--format <jsonl|csv>', 'format of --report (default: jsonl; csv for a .csv name)')
+    .option(
+      '--schedule <id>',
+      'only the runs of this schedule (`job schedule create`), all of them with --all',
+    )
     .action(async (id: string | undefined, o: ShowOpts) => {
       if ((o.report || o.format) && !id)
         throw new CLIError('--report needs a job ID: ferry show job ID --report FILE');
       if (o.format && !o.report) throw new CLIError('--format goes with --report FILE');
+      if (o.schedule !== undefined) {
+        const { scheduleIdProblem } = await import('../../common/ids.js');
+        const p = scheduleIdProblem(o.schedule);
+        if (p) throw new CLIError(p);
+      }
       const { connect } = await import('../connection.js');
       const conn = await connect({ allowEmbedded: true });
       try {
@@ -168,7 +178,10 @@ async function printServerView(conn: Connected, snap: JobSnapshot, opts: ShowOpt
 }
 
 async function showJobs(conn: Connected, opts: ShowOpts): Promise<number> {
-  const query = `WorkflowType = 'migrationWorkflow'${opts.all ? '' : ` AND ExecutionStatus = 'Running'`}`;
+  // A schedule's runs carry Temporal's own TemporalScheduledById; the ID was checked (no quotes in it).
+  const query =
+    `WorkflowType = 'migrationWorkflow'${opts.all ? '' : ` AND ExecutionStatus = 'Running'`}` +
+    (opts.schedule ? ` AND TemporalScheduledById = '${opts.schedule}'` : '');
   const rows: string[][] = [];
   const seen = new Set<string>();
   const polled = new Map<string, Promise<boolean>>();

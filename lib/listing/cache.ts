@@ -2,6 +2,9 @@
 // key, listing the directories on its path again; in a flat directory of a million files that is the whole
 // million per batch. Kept for a minute, a listing is fetched about once per directory per worker instead,
 // and a scan and the batches it cut see the same snapshot. Concurrent walks share one fetch in flight.
+// Shared within one job only (the scope: the activity's workflow ID): a new job over the same origin — a
+// scheduled sync's next run, seconds after the last — must see the files added since, not a stale listing.
+import { Context } from '@temporalio/activity';
 import type { FetchListing } from './fetch.js';
 import { httpListing } from './fetch.js';
 import type { ListingEntry } from './types.js';
@@ -13,8 +16,9 @@ export const LISTING_CACHE_ENTRIES = 2_000_000;
 
 export function cachedListing(
   list: FetchListing,
-  opts: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
+  opts: { ttlMs?: number; maxEntries?: number; now?: () => number; scope?: () => string } = {},
 ): FetchListing {
+  const scope = opts.scope ?? (() => '');
   const ttl = opts.ttlMs ?? LISTING_TTL_MS;
   const max = opts.maxEntries ?? LISTING_CACHE_ENTRIES;
   const now = opts.now ?? Date.now;
@@ -26,11 +30,12 @@ export function cachedListing(
     total -= c.size;
     cache.delete(url);
   };
-  return async (url, signal) => {
+  return async (listUrl, signal) => {
+    const url = `${scope()}\n${listUrl}`;
     const hit = cache.get(url);
     if (hit && now() - hit.at < ttl) return hit.entries;
     drop(url);
-    const entry = { at: now(), entries: list(url, signal), size: 0 };
+    const entry = { at: now(), entries: list(listUrl, signal), size: 0 };
     cache.set(url, entry);
     try {
       const entries = await entry.entries;
@@ -55,5 +60,15 @@ let shared: FetchListing | undefined;
 
 /** The process's cached HTTP listing fetcher (activities' default). */
 export function sharedListing(): FetchListing {
-  return (shared ??= cachedListing(httpListing()));
+  return (shared ??= cachedListing(httpListing(), { scope: currentJob }));
+}
+
+// --- internal ---
+/** The workflow ID of the activity calling, or '' outside an activity. */
+function currentJob(): string {
+  try {
+    return Context.current().info.workflowExecution?.workflowId ?? '';
+  } catch {
+    return '';
+  }
 }

@@ -32,3 +32,21 @@ test('listing cache: fresh hits, concurrent sharing, no cached errors, TTL and s
   await list('http://h/flaky/');
   assert.deepEqual(calls, ['http://h/flaky/'], 'evicted by the size bound');
 });
+
+test('listing cache: shared within a scope (one job) only, so a new job sees a fresh listing', async () => {
+  const calls: string[] = [];
+  let job = 'sync-2026-11-30T10:00:00Z';
+  const list = cachedListing(
+    async (url) => {
+      calls.push(url);
+      return [{ name: `f${calls.length}`, type: 'file', size: 1 }];
+    },
+    { scope: () => job },
+  );
+  const a = await list('http://h/d/');
+  assert.deepEqual(await list('http://h/d/'), a, 'the same job reuses its listing');
+  job = 'sync-2026-11-30T10:00:02Z';
+  const b = await list('http://h/d/');
+  assert.notDeepEqual(b, a, 'the next run lists again, within the TTL');
+  assert.deepEqual(calls, ['http://h/d/', 'http://h/d/'], 'the wrapped fetch gets the URL alone');
+});
