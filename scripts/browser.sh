@@ -6,7 +6,7 @@
 #
 #   scripts/browser.sh        prints each step; exits non-zero with a one-line reason if it cannot install
 #
-# The test finds the binary the same way (FERRY_TEST_CHROMIUM, else chromium on PATH); the package's own
+# The test finds the binary the same way (chromium or chromium-browser on PATH); the package's own
 # sandbox wrapper is bypassed there with --no-sandbox, which running as root (CI containers) requires.
 set -euo pipefail
 
@@ -18,8 +18,8 @@ fail() {
 
 find_chromium() {
   local c
-  for c in "${FERRY_TEST_CHROMIUM:-}" chromium chromium-browser /usr/bin/chromium; do
-    [ -n "$c" ] && command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
+  for c in chromium chromium-browser; do
+    command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
   done
   return 1
 }

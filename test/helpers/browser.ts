@@ -13,12 +13,9 @@ import { repoRoot } from '../../devserver/paths.js';
 /** Where the UI tests write their screenshots (git-ignored). */
 export const ARTIFACTS = join(repoRoot, 'test-artifacts');
 
-/** The Chromium binary: $FERRY_TEST_CHROMIUM, else `chromium` / `chromium-browser` on PATH. */
+/** The Chromium binary: `chromium` (Debian's package) or `chromium-browser` on PATH. */
 export function findChromium(): string {
-  const candidates = [process.env.FERRY_TEST_CHROMIUM, 'chromium', 'chromium-browser'].filter(
-    (c): c is string => !!c,
-  );
-  for (const c of candidates) {
+  for (const c of ['chromium', 'chromium-browser']) {
     try {
       return execFileSync('sh', ['-c', 'command -v "$1"', 'sh', c], { encoding: 'utf8' }).trim();
     } catch {
@@ -26,7 +23,7 @@ export function findChromium(): string {
     }
   }
   throw new Error(
-    `no Chromium found (looked at $FERRY_TEST_CHROMIUM, chromium, chromium-browser on PATH): ` +
+    `no Chromium found (looked for chromium, chromium-browser on PATH): ` +
       `run scripts/browser.sh to install Debian's chromium package`,
   );
 }
