@@ -64,15 +64,25 @@ export function uiUrl(): string {
   return u;
 }
 
-/** Open `url`; a page that cannot be reached is an error naming it. */
-export async function openPage(page: Page, url: string, what: string): Promise<void> {
-  try {
-    const res = await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
-    if (res && !res.ok()) throw new Error(`HTTP ${res.status()}`);
-  } catch (err) {
-    throw new Error(
-      `Web UI: ${what} (${url}) could not be reached: ${(err as Error).message.split('\n')[0]}`,
-    );
+/**
+ * Open `url`; a page that cannot be reached within `timeoutMs` is an error naming it. A refused connection is
+ * tried again until then: the dev server answers gRPC before its UI listens.
+ */
+export async function openPage(page: Page, url: string, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await page.goto(url, { waitUntil: 'load', timeout: Math.max(1000, deadline - Date.now()) });
+      if (res && !res.ok()) throw new Error(`HTTP ${res.status()}`);
+      return;
+    } catch (err) {
+      const msg = (err as Error).message.split('\n')[0]!;
+      if (/ERR_CONNECTION_REFUSED/.test(msg) && Date.now() < deadline) {
+        await page.waitForTimeout(250);
+        continue;
+      }
+      throw new Error(`Web UI: ${what} (${url}) could not be reached: ${msg}`);
+    }
   }
 }
 
