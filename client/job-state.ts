@@ -116,8 +116,17 @@ export async function jobSnapshot(
     return snap;
   }
   const p = await queryProgress(conn, id);
-  if (p) snap.progress = p;
-  else
+  if (p) {
+    snap.progress = p;
+    // In-flight batches as of after the query: one that finished between the first describe and the query
+    // would be counted twice (in the query's totals and by its last heartbeat), showing more done than the
+    // job has, and a negative ETA at the end. Read after, a batch finishing in between is counted in neither
+    // for one refresh, never twice.
+    snap.pending = await describeJob(conn, id).then(
+      (after) => pendingActivities(conn, after),
+      () => [],
+    );
+  } else
     snap.unanswered = `no worker answered within ${QUERY_DEADLINE_MS / 1000} s on task queue \`${d.taskQueue}\``;
   return snap;
 }

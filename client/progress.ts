@@ -22,7 +22,9 @@ export async function watchJobs(
   ids: string[],
   opts: { quiet: boolean; ownWorker?: boolean },
 ): Promise<void> {
-  const tty = process.stderr.isTTY && !opts.quiet;
+  // listr2 renders on stdout (and falls back to plain lines itself when stdout is no terminal): decide on
+  // stdout too, or `… --progress > log` from a terminal wrote a line every 500 ms.
+  const tty = process.stdout.isTTY === true && !opts.quiet;
   const tasks = new Listr(
     ids.map((id) => ({
       title: id,
@@ -41,7 +43,9 @@ export async function watchJobs(
         for (;;) {
           const snap = await jobSnapshot(conn, id, undefined, opts.ownWorker);
           if (snap.status !== 'running') {
-            task.title = `${id}: ${snap.status}`;
+            // The closed job's state (completed-with-failures, stopped) rather than a stale [running] bar.
+            task.title = `${id}: ${snap.state}`;
+            if (tty) task.output = '';
             return;
           }
           const line = snap.progress

@@ -24,6 +24,7 @@ export function progressRates(totals: Totals, elapsedMs: number, total: number):
     done,
     bytesPerSec: totals.bytes / secs,
     objectsPerSec,
-    etaMs: objectsPerSec > 0 ? ((total - done) / objectsPerSec) * 1000 : null,
+    // Never below zero: a client's sum of finished and in-flight counts can pass the total for a moment.
+    etaMs: objectsPerSec > 0 ? (Math.max(0, total - done) / objectsPerSec) * 1000 : null,
   };
 }

@@ -52,12 +52,16 @@ async function main(): Promise<number> {
   let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
   try {
     if (!files.every(serverFree)) {
-      server = await startDevServer({ uiPort: false, logFile: join(work, 'temporal.log') });
-      console.log(`# Temporal dev server ${server.address} (pid ${server.pid}, Go-built binary)`);
+      // With its Web UI (on a free loopback port): integration/web-ui opens job pages in a browser.
+      server = await startDevServer({ logFile: join(work, 'temporal.log') });
+      console.log(
+        `# Temporal dev server ${server.address} (pid ${server.pid}, Go-built binary), Web UI ${server.uiUrl}`,
+      );
       Object.assign(env, {
         TEMPORAL_ADDRESS: server.address,
         TEMPORAL_NAMESPACE: server.namespace,
         FERRY_TEST_TEMPORAL_ADDRESS: server.address,
+        FERRY_TEST_TEMPORAL_UI: server.uiUrl,
       });
     } else console.log(`# no dev server: ${files.length} server-free test file(s)`);
     return await runNodeTest(files, env);

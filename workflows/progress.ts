@@ -3,7 +3,7 @@
 // changes, so a busy job does not add an event per batch).
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { progressRates } from '../common/progress.js';
-import { JobState, type JobOptions, type Progress } from '../common/schemas.js';
+import { JobState, type JobOptions, type ObjectFailure, type Progress } from '../common/schemas.js';
 import { FerryDestination, FerrySource, FerryState } from '../common/search-attributes.js';
 import type { Ledger } from './ledger.js';
 
@@ -78,13 +78,11 @@ export class Publisher {
         `| copied | skipped | failed | bytes | in-flight batches | max conns |`,
         `|---|---|---|---|---|---|`,
         `| ${totals.copied} | ${totals.skipped} | ${totals.failed} | ${totals.bytes} | ${status.inFlight} | ${this.opts.maxConns} |`,
+        ...failureList(failures, totals.failed),
         '',
         `${sourceText} → ${destination}${status.servedUrl ? ` (origin ${status.servedUrl})` : ''}`,
         '',
         '_Counts finished batches; `ferry show job ID` adds what in-flight batches have done._',
-        ...(failures.length
-          ? ['', `last failure: \`${failures.at(-1)!.name}\`: ${failures.at(-1)!.type}`]
-          : []),
       ].join('\n'),
     );
     if (status.state !== this.lastState) {
@@ -96,6 +94,31 @@ export class Publisher {
       });
     }
   }
+}
+
+/** How many failures the UI's current details list; the report has them all. */
+const LISTED_FAILURES = 10;
+
+/**
+ * Failures in detail as a markdown table (object, error type, message), for the Web UI's current details:
+ * before the job's closing line, so a person sees them without reading the result JSON. Cells are cut and
+ * stripped of what would break the table (pipes, newlines, backticks).
+ */
+function failureList(failures: readonly ObjectFailure[], failed: number): string[] {
+  if (failures.length === 0) return [];
+  const cell = (s: string, max: number) => {
+    const t = s.replace(/[|`\r\n]+/g, ' ').trim();
+    return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+  };
+  const shown = failures.slice(-LISTED_FAILURES);
+  return [
+    '',
+    `**failures**: ${failed}${shown.length < failed ? ` (${shown.length} listed; the job's report has the rest)` : ''}`,
+    '',
+    '| object | error | message |',
+    '|---|---|---|',
+    ...shown.map((f) => `| \`${cell(f.name, 120)}\` | ${cell(f.type, 40)} | ${cell(f.message, 100)} |`),
+  ];
 }
 
 /** The report's state for the job's final state. */

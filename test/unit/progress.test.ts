@@ -27,4 +27,10 @@ describe('progressRates', () => {
     const r = progressRates({ copied: 10, skipped: 0, failed: 0, bytes: 10 }, 1000, 10);
     assert.equal(r.etaMs, 0);
   });
+
+  it('never gives a negative ETA when counts pass the total', () => {
+    // A client adding in-flight heartbeats to finished totals can count a just-finished batch twice.
+    const r = progressRates({ copied: 58, skipped: 0, failed: 6, bytes: 10 }, 5000, 60);
+    assert.equal(r.etaMs, 0);
+  });
 });
