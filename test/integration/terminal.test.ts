@@ -146,10 +146,13 @@ test('terminal: show job --progress draws moving bars, a sane ETA and the failur
 
   const show = [process.execPath, FERRY_BIN, 'show', 'job', id, '--progress'];
   const began = Date.now();
-  const tty = await startPane(t, show, { env: h.env, width: 160, height: 40 });
+  const tty = await startPane(t, show, { env: h.env, dir: h.dir, width: 160, height: 40 });
   // stdout a file, stderr still the terminal: `ferry show job ID --progress > log` typed in a shell.
   const logFile = join(h.dir, 'progress.log');
-  const redirected = await startPane(t, ['sh', '-c', 'exec "$@" > "$0"', logFile, ...show], { env: h.env });
+  const redirected = await startPane(t, ['sh', '-c', 'exec "$@" > "$0"', logFile, ...show], {
+    env: h.env,
+    dir: h.dir,
+  });
   // stdout and stderr pipes: under CI or another program.
   const piped = h.spawn('show-piped', ['show', 'job', id, '--progress']);
 
@@ -184,12 +187,9 @@ test('terminal: show job --progress draws moving bars, a sane ETA and the failur
   console.log(`# screen at ${p2.done}/${TOTAL}:\n${s2screen.replace(/^/gm, '#   ')}`);
 
   origin.open();
-  const end = await tty.waitForScreen(
-    (s) => /Pane is dead/.test(s),
-    'the command exiting at the end of the job',
-  );
-  assert.equal(await tty.exitStatus(), 3, `exit 3 = completed with failures:\n${end}`);
+  const status = await tty.waitForExit('the command exiting at the end of the job');
   const final = await tty.capture({ history: true });
+  assert.equal(status, 3, `exit 3 = completed with failures:\n${final}`);
   assert.match(final, new RegExp(`${id}: completed-with-failures`), `the closed job's state:\n${final}`);
   assert.doesNotMatch(final, /\[running\]/, `no stale running bar left after the end:\n${final}`);
   assert.match(final, /FAILED OBJECT\s+ERROR/);
@@ -202,7 +202,7 @@ test('terminal: show job --progress draws moving bars, a sane ETA and the failur
   console.log(`# final screen:\n${final.replace(/^/gm, '#   ')}`);
 
   assert.equal(await piped.exited, 3, piped.stderr());
-  await redirected.waitForScreen((s) => /Pane is dead/.test(s), 'the redirected command exiting');
+  assert.equal(await redirected.waitForExit('the redirected command'), 3, readFileSync(logFile, 'utf8'));
   const lifetime = Date.now() - began;
   assertPlain(piped.stdout(), lifetime, 'stdout a pipe');
   assertPlain(readFileSync(logFile, 'utf8'), lifetime, 'stdout a file, stderr a terminal');
