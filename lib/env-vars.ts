@@ -74,6 +74,11 @@ export const ENV_VARS = {
     meaning: 'use this `aisnode` binary (tests, benchmarks)',
   },
   FERRY_SERVE_TOKEN: { kind: 'string', meaning: 'bearer token for `ferry serve`' },
+  FERRY_SERVE_SECRET: {
+    kind: 'string',
+    meaning:
+      "workers: one secret shared by all; a migration's file server requires a token derived from it, so copy workers on other hosts can fetch (cross-host `migrate`)",
+  },
   FERRY_LOG_LEVEL: {
     kind: 'enum',
     default: 'WARN',

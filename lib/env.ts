@@ -96,6 +96,7 @@ export function ferryEnv(env: Env = process.env) {
     /** An explicit binary for a tool that devserver/ starts, if the environment names one. */
     toolBin: (tool: 'temporal' | 'minio' | 'aisnode') => get(TOOL_BIN_VARS[tool]),
     serveToken: () => get('FERRY_SERVE_TOKEN'),
+    serveSecret: () => get('FERRY_SERVE_SECRET'),
     logLevel: () => get('FERRY_LOG_LEVEL') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR',
     awsRegion: () => get('AWS_REGION') ?? get('AWS_DEFAULT_REGION'),
     /** A custom S3 endpoint; undefined means AWS. */

@@ -23,6 +23,8 @@ export interface OriginOptions {
    * @default {@link DEFAULT_USER_AGENT}
    */
   userAgent?: string;
+  /** More headers on every request (a migration's bearer token, lib/serve-token.ts). */
+  headers?: Record<string, string>;
 }
 
 /** ferry's version, kept in step with package.json by hand (the CLI's `--version` says the same). */
@@ -42,7 +44,7 @@ export interface Origin {
    * keep each worker's idle sockets open after its batches moved elsewhere (three workers: up to 3 × the bound).
    * The price is a new connection per lane per batch (a few per 256 objects).
    */
-  forBatch(connections: number): Origin;
+  forBatch(connections: number, headers?: Record<string, string>): Origin;
   /** Closes the pool's connections. */
   close(): Promise<void>;
 }
@@ -64,11 +66,12 @@ export function createOrigin(opts: OriginOptions = {}, connections = 512): Origi
       connections,
       // Dataset hosts often redirect to a CDN or a storage node (AIStore answers GET with 301); follow a few.
     }).compose(interceptors.redirect({ maxRedirections: 5 })));
-  const headers = { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT };
+  const headers = { ...opts.headers, 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT };
   return {
     get: (url, signal) => getObject(dispatcher(), url, signal, headers),
     head: (url, signal) => headObject(dispatcher(), url, signal, headers),
-    forBatch: (n) => createOrigin(opts, Math.max(1, n)),
+    forBatch: (n, more) =>
+      createOrigin(more ? { ...opts, headers: { ...opts.headers, ...more } } : opts, Math.max(1, n)),
     async close() {
       const a = agent;
       agent = undefined;

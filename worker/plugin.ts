@@ -83,6 +83,7 @@ export function depsFromEnv(source?: Env): ActivityDeps {
       ...(env.userAgent() ? { userAgent: env.userAgent() } : {}),
     }),
     checkpointEveryMs: env.checkpointEveryMs(),
+    ...(env.serveSecret() ? { serveSecret: env.serveSecret() } : {}),
     // Test instrumentation: one line per committed object, so crash tests can count objects written twice
     // across worker processes. Off unless FERRY_PUT_JOURNAL is set.
     ...(journal ? { putJournal: (name: string) => appendFileSync(journal, `${name}\n`) } : {}),

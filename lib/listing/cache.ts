@@ -26,11 +26,11 @@ export function cachedListing(
     total -= c.size;
     cache.delete(url);
   };
-  return async (url, signal) => {
+  return async (url, signal, headers) => {
     const hit = cache.get(url);
     if (hit && now() - hit.at < ttl) return hit.entries;
     drop(url);
-    const entry = { at: now(), entries: list(url, signal), size: 0 };
+    const entry = { at: now(), entries: list(url, signal, headers), size: 0 };
     cache.set(url, entry);
     try {
       const entries = await entry.entries;
