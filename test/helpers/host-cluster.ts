@@ -54,6 +54,8 @@ export interface BatchRecord {
   /** Completion (or failure) time, ms since the epoch, from the server's clock. */
   closedAt: number;
   completed: boolean;
+  /** When that attempt started (the started event's time; Temporal records only the last attempt's). */
+  startedAt: number;
   /** The attempt that closed it (1 = first). */
   attempt: number;
   /** Identity of the worker that ran that attempt (`pid@host`). */
@@ -243,7 +245,7 @@ export class Cluster {
       const h = this.client.workflow.getHandle(jobId, runId);
       const history = await h.fetchHistory();
       const scheduled = new Set<string>();
-      const started = new Map<string, { attempt: number; identity: string }>();
+      const started = new Map<string, { attempt: number; identity: string; at: number }>();
       let next: string | undefined;
       for (const e of history.events ?? []) {
         const id = String(e.eventId);
@@ -252,12 +254,17 @@ export class Cluster {
         if (s && s.activityType?.name === 'copyBatch') scheduled.add(id);
         const st = e.activityTaskStartedEventAttributes;
         if (st && scheduled.has(String(st.scheduledEventId)))
-          started.set(String(st.scheduledEventId), { attempt: st.attempt ?? 1, identity: st.identity ?? '' });
+          started.set(String(st.scheduledEventId), {
+            attempt: st.attempt ?? 1,
+            identity: st.identity ?? '',
+            at,
+          });
         const done = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes;
         if (done && scheduled.has(String(done.scheduledEventId))) {
           const s0 = started.get(String(done.scheduledEventId));
           out.push({
             closedAt: at,
+            startedAt: s0?.at ?? at,
             completed: !!e.activityTaskCompletedEventAttributes,
             attempt: s0?.attempt ?? 1,
             identity: s0?.identity ?? '',
