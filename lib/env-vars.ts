@@ -182,6 +182,13 @@ export const ENV_VARS = {
     max: 65535,
     meaning: '`ferry worker` serves Prometheus metrics on this port (all interfaces), as `--metrics-port`',
   },
+  FERRY_MAX_CONNS_PER_HOST: {
+    kind: 'int',
+    min: 1,
+    max: 100000,
+    meaning:
+      'workers: at most this many origin requests in flight per origin host, across all batches and jobs of the process (protects an origin several jobs share)',
+  },
   FERRY_USER_AGENT: {
     kind: 'string',
     defaultText: 'ferry/VERSION (ferry/0.1.0)',

@@ -11,6 +11,7 @@ import { createActivities, type ActivityDeps, type FerryActivities } from '../ac
 import type { CopyBatchInput } from '../common/schemas.js';
 import { ferryEnv, type Env } from '../lib/env.js';
 import { createFerryMetrics, type FerryMetrics } from '../lib/metrics.js';
+import { createHostLimiter } from '../lib/host-limit.js';
 import { createOrigin } from '../lib/origin.js';
 
 export interface FerryPluginOptions extends ActivityDeps {
@@ -81,6 +82,7 @@ export function depsFromEnv(source?: Env): ActivityDeps {
       bodyTimeoutMs: env.httpBodyTimeoutMs(),
       connectTimeoutMs: env.httpConnectTimeoutMs(),
       ...(env.userAgent() ? { userAgent: env.userAgent() } : {}),
+      ...(env.maxConnsPerHost() ? { hostLimit: createHostLimiter(env.maxConnsPerHost()!) } : {}),
     }),
     checkpointEveryMs: env.checkpointEveryMs(),
     ...(env.serveSecret() ? { serveSecret: env.serveSecret() } : {}),
