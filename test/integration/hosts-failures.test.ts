@@ -8,9 +8,10 @@
 //   - copy host killed / cut off: fault → the first batch the fault interrupted completed on another host
 //     (a completion at attempt ≥ 2). Bound: copyBatch's heartbeat timeout (10 s) + retry backoff (1 s) +
 //     a free slot on a surviving host; FERRY_RECLAIM cannot help, no worker restarts on that host.
-//   - data host's worker killed and restarted: restart → first batch completed. Bound: the restarted worker
-//     reclaims the dead serve attempt at once (same host name, dead pid: worker/reclaim.ts), the server binds
-//     the same port again, and the batches' retries back off 1, 2, 4 … s.
+//   - data host's worker killed and restarted: restart → first batch whose attempt started after the kill
+//     completed. Bound: the restarted worker reclaims the dead serve attempt at once (same host name, dead
+//     pid: worker/reclaim.ts), the server binds the same port again, and the interrupted batches' retries,
+//     backing off 1, 2, 4, 8 … s while the data host was down, find it back at their next attempt.
 //   - destination partitioned: link restored → first batch completed. Bound: the batches' retry backoff
 //     (doubling, up to 60 s) and TCP's own retransmission backoff on connections that survived the cut.
 // Needs root (ip netns, tc); skipped otherwise.
