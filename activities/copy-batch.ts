@@ -17,7 +17,7 @@ import type { Bucket, ObjectInfo } from '../lib/buckets/index.js';
 import { FerryError, classifyError, redactUrl, toApplicationFailure } from '../lib/classify-error.js';
 import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '../lib/copy-plan.js';
 import { sharedListing } from '../lib/listing/cache.js';
-import type { FetchListing } from '../lib/listing/fetch.js';
+import { withHeaders, type FetchListing } from '../lib/listing/fetch.js';
 import { keyFilter } from '../lib/listing/filter.js';
 import { listSpan, spanDigest } from '../lib/listing/walk.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
@@ -48,6 +48,8 @@ export interface CopyBatchDeps {
   templates: TemplateCache;
   /** Listing pages of a listing source's span. @default lib/listing sharedListing() (cached per process) */
   list?: FetchListing;
+  /** Headers a batch of `jobId` sends its origin (a migration's file-server token, lib/serve-token.ts). */
+  originHeaders?: (jobId: string) => Record<string, string> | undefined;
 }
 
 export function makeCopyBatch(deps: CopyBatchDeps) {
@@ -64,11 +66,13 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const ctx = Context.current();
     const positions = positionsOf(input);
     const n = positions.length;
-    const listed = input.listing ? await walkSpan(input, deps.list, ctx.cancellationSignal) : undefined;
+    const headers = deps.originHeaders?.(input.jobId);
+    const list = withHeaders(deps.list ?? sharedListing(), headers);
+    const listed = input.listing ? await walkSpan(input, list, ctx.cancellationSignal) : undefined;
     const nameOf = namer(input, deps.templates, listed);
     const bucket = await deps.openBucket(input.destination);
     // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
-    const origin = deps.origin.forBatch(input.concurrency);
+    const origin = deps.origin.forBatch(input.concurrency, headers);
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
     // that lists other names than the attempt that checkpointed (another count, or the same count with a file

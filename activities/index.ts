@@ -11,6 +11,7 @@ import { createOrigin, type Origin } from '../lib/origin.js';
 import { CHECKPOINT_EVERY_MS, makeCopyBatch } from './copy-batch.js';
 import { makeScanListing } from './scan-listing.js';
 import { makeServeDirectory } from './serve-directory.js';
+import { serveAuthHeaders } from '../lib/serve-token.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
 import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
 import { makeVerifyActivities } from './verify.js';
@@ -32,6 +33,11 @@ export interface ActivityDeps {
   putJournal?: (name: string) => void;
   /** serveDirectory's running file servers, closed by the worker plugin when its worker stops. @default none */
   openServers?: Set<{ close(): Promise<void> }>;
+  /**
+   * FERRY_SERVE_SECRET: the same on every worker of a deployment. serveDirectory derives its job's token from it
+   * (and may then bind a non-loopback address); copyBatch derives the same to send (lib/serve-token.ts).
+   */
+  serveSecret?: string;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {
@@ -43,6 +49,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     checkpointEveryMs: deps.checkpointEveryMs ?? CHECKPOINT_EVERY_MS,
     ...(deps.putJournal ? { putJournal: deps.putJournal } : {}),
     templates: new Map(),
+    originHeaders: (jobId) => serveAuthHeaders(deps.serveSecret, jobId),
   });
   return {
     async greet(input: { name: string }): Promise<string> {
@@ -98,7 +105,7 @@ export function createActivities(deps: ActivityDeps = {}) {
 
     copyBatch,
     serveDirectory: makeServeDirectory(deps),
-    scanListing: makeScanListing(),
+    scanListing: makeScanListing({ originHeaders: (id) => serveAuthHeaders(deps.serveSecret, id) }),
     ...makeVerifyActivities({ openBucket: open, origin }),
   };
 }

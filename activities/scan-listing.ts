@@ -19,6 +19,8 @@ import { walkListing } from '../lib/listing/walk.js';
 export interface ScanListingDeps {
   /** @default lib/listing sharedListing() (one keep-alive pool and listing cache per process) */
   list?: FetchListing;
+  /** Headers a listing of workflow `workflowId` sends (a migration's file-server token, lib/serve-token.ts). */
+  originHeaders?: (workflowId: string) => Record<string, string> | undefined;
 }
 
 export function makeScanListing(deps: ScanListingDeps = {}) {
@@ -38,9 +40,10 @@ export function makeScanListing(deps: ScanListingDeps = {}) {
     let count = 0;
     let last: string | undefined;
     let seen = 0;
+    const headers = deps.originHeaders?.(ctx.info.workflowExecution?.workflowId ?? '');
     const beatingList: FetchListing = async (url, signal) => {
       ctx.heartbeat();
-      return list(url, signal);
+      return list(url, signal, headers);
     };
     try {
       for await (const it of walkListing(baseUrl, afterKey, {

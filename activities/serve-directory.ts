@@ -7,7 +7,9 @@ import { hostname } from 'node:os';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ErrorType } from '../common/errors.js';
+import { isLoopback } from '../lib/file-server/auth.js';
 import { startFileServer, type FileServer } from '../lib/file-server/index.js';
+import { serveToken } from '../lib/serve-token.js';
 
 export interface ServeDirectoryInput {
   root: string;
@@ -39,6 +41,8 @@ export interface ServeDeps {
   bind?: string;
   /** File servers running now; the worker plugin closes what is left when its worker stops. */
   openServers?: Set<{ close(): Promise<void> }>;
+  /** FERRY_SERVE_SECRET: the server requires the job's token derived from it (lib/serve-token.ts). */
+  serveSecret?: string;
 }
 
 export function makeServeDirectory(deps: ServeDeps) {
@@ -49,12 +53,24 @@ export function makeServeDirectory(deps: ServeDeps) {
     const root = await checkRoot(input.root, deps.serveRoot);
     const prev = ctx.info.heartbeatDetails as { port?: number } | undefined;
     const bind = input.bind ?? deps.bind ?? '127.0.0.1';
+    if (!deps.serveSecret && !isLoopback(bind)) {
+      // Without a token anyone who reaches the address could read the directory; retrying cannot help.
+      throw ApplicationFailure.create({
+        type: ErrorType.ServeFailed,
+        message:
+          `this worker (${hostname()}) would serve on ${bind}, which other hosts reach, without a token: ` +
+          'set the same FERRY_SERVE_SECRET on every worker (data host and copy hosts)',
+        nonRetryable: true,
+      });
+    }
+    // The job's token, derived on both ends and never passed through the workflow (lib/serve-token.ts).
+    const token = deps.serveSecret ? serveToken(deps.serveSecret, input.workflowId) : undefined;
     let server: FileServer;
     try {
-      server = await startFileServer({ root, bind, port: prev?.port ?? 0 });
+      server = await startFileServer({ root, bind, port: prev?.port ?? 0, ...(token ? { token } : {}) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      server = await startFileServer({ root, bind, port: 0 });
+      server = await startFileServer({ root, bind, port: 0, ...(token ? { token } : {}) });
     }
     deps.openServers?.add(server);
     try {

@@ -74,6 +74,11 @@ export const ENV_VARS = {
     meaning: 'use this `aisnode` binary (tests, benchmarks)',
   },
   FERRY_SERVE_TOKEN: { kind: 'string', meaning: 'bearer token for `ferry serve`' },
+  FERRY_SERVE_SECRET: {
+    kind: 'string',
+    meaning:
+      "workers: one secret shared by all; a migration's file server requires a token derived from it, so copy workers on other hosts can fetch (cross-host `migrate`)",
+  },
   FERRY_LOG_LEVEL: {
     kind: 'enum',
     default: 'WARN',
@@ -176,6 +181,13 @@ export const ENV_VARS = {
     min: 1,
     max: 65535,
     meaning: '`ferry worker` serves Prometheus metrics on this port (all interfaces), as `--metrics-port`',
+  },
+  FERRY_MAX_CONNS_PER_HOST: {
+    kind: 'int',
+    min: 1,
+    max: 100000,
+    meaning:
+      'workers: at most this many origin requests in flight per origin host, across all batches and jobs of the process (protects an origin several jobs share)',
   },
   FERRY_USER_AGENT: {
     kind: 'string',

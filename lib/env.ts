@@ -96,6 +96,7 @@ export function ferryEnv(env: Env = process.env) {
     /** An explicit binary for a tool that devserver/ starts, if the environment names one. */
     toolBin: (tool: 'temporal' | 'minio' | 'aisnode') => get(TOOL_BIN_VARS[tool]),
     serveToken: () => get('FERRY_SERVE_TOKEN'),
+    serveSecret: () => get('FERRY_SERVE_SECRET'),
     logLevel: () => get('FERRY_LOG_LEVEL') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR',
     awsRegion: () => get('AWS_REGION') ?? get('AWS_DEFAULT_REGION'),
     /** A custom S3 endpoint; undefined means AWS. */
@@ -120,6 +121,7 @@ export function ferryEnv(env: Env = process.env) {
     httpHeadersTimeoutMs: () => get('FERRY_HTTP_HEADERS_TIMEOUT_MS'),
     httpBodyTimeoutMs: () => get('FERRY_HTTP_BODY_TIMEOUT_MS'),
     userAgent: () => get('FERRY_USER_AGENT'),
+    maxConnsPerHost: () => get('FERRY_MAX_CONNS_PER_HOST'),
     httpConnectTimeoutMs: () => get('FERRY_HTTP_CONNECT_TIMEOUT_MS'),
     demoDir: () => get('FERRY_DEMO_DIR') ?? join(env.TMPDIR || tmpdir(), 'ferry-demo'),
     putJournal: () => get('FERRY_PUT_JOURNAL'),

@@ -133,7 +133,7 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
           }
         },
         // A batch's own pool (sized to its lanes, lib/origin.ts) is timed and counted like the shared one.
-        forBatch: (n) => observe(origin.forBatch(n)),
+        forBatch: (n, headers) => observe(origin.forBatch(n, headers)),
         close: () => origin.close(),
       };
     },

@@ -5,6 +5,7 @@
 // backoff; the retry skips everything already done. A second retry layer would multiply attempts.
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { httpStatusError } from './classify-error.js';
+import type { HostLimiter } from './host-limit.js';
 
 export interface OriginOptions {
   /**
@@ -23,6 +24,10 @@ export interface OriginOptions {
    * @default {@link DEFAULT_USER_AGENT}
    */
   userAgent?: string;
+  /** Requests in flight per origin host, across every batch and job of the process (lib/host-limit.ts). */
+  hostLimit?: HostLimiter;
+  /** More headers on every request (a migration's bearer token, lib/serve-token.ts). */
+  headers?: Record<string, string>;
 }
 
 /** ferry's version, kept in step with package.json by hand (the CLI's `--version` says the same). */
@@ -42,7 +47,7 @@ export interface Origin {
    * keep each worker's idle sockets open after its batches moved elsewhere (three workers: up to 3 × the bound).
    * The price is a new connection per lane per batch (a few per 256 objects).
    */
-  forBatch(connections: number): Origin;
+  forBatch(connections: number, headers?: Record<string, string>): Origin;
   /** Closes the pool's connections. */
   close(): Promise<void>;
 }
@@ -61,22 +66,34 @@ export function createOrigin(opts: OriginOptions = {}, connections = 512): Origi
       headersTimeout: opts.headersTimeoutMs ?? 60_000,
       bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
       connectTimeout: opts.connectTimeoutMs ?? 10_000,
-      connections,
+      // Per origin host (undici counts per origin).
+      connections: opts.hostLimit ? Math.min(connections, opts.hostLimit.limit) : connections,
       // Dataset hosts often redirect to a CDN or a storage node (AIStore answers GET with 301); follow a few.
     }).compose(interceptors.redirect({ maxRedirections: 5 })));
-  const headers = { 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT };
-  return {
-    get: (url, signal) => getObject(dispatcher(), url, signal, headers),
-    head: (url, signal) => headObject(dispatcher(), url, signal, headers),
-    forBatch: (n) => createOrigin(opts, Math.max(1, n)),
-    async close() {
-      const a = agent;
-      agent = undefined;
-      // destroy, not close: a batch closes its pool once its lanes returned, and a body a failed put left
-      // unread must not keep the close waiting.
-      await a?.destroy();
-    },
+  const over = (more: Record<string, string> | undefined, close: () => Promise<void>): Origin => {
+    const headers = { ...opts.headers, ...more, 'user-agent': opts.userAgent ?? DEFAULT_USER_AGENT };
+    return {
+      get: (url, signal) =>
+        limited(opts.hostLimit, url, signal, () => getObject(dispatcher(), url, signal, headers)),
+      head: (url, signal) =>
+        limited(opts.hostLimit, url, signal, () => headObject(dispatcher(), url, signal, headers)),
+      forBatch: (n, more2) =>
+        // With a per-host limit every batch shares this process's pool of at most that many sockets per host,
+        // so the bound holds for open connections too, not only for requests in flight (idle sockets of
+        // per-batch pools would add up across batches and jobs).
+        opts.hostLimit
+          ? over({ ...more, ...more2 }, async () => undefined)
+          : createOrigin(more2 ? { ...opts, headers: { ...opts.headers, ...more2 } } : opts, Math.max(1, n)),
+      close,
+    };
   };
+  return over(undefined, async () => {
+    const a = agent;
+    agent = undefined;
+    // destroy, not close: a batch closes its pool once its lanes returned, and a body a failed put left
+    // unread must not keep the close waiting.
+    await a?.destroy();
+  });
 }
 
 /** Join a base URL and an object name, percent-encoding each path segment of the name. */
@@ -108,6 +125,27 @@ export function originHeadFrom(headers: Dispatcher.ResponseData['headers']): Ori
   const ct = headerOf(headers, 'content-type');
   if (ct) out.contentType = ct;
   return out;
+}
+
+/** `call` within a slot of `url`'s host; a GET's slot is held until its body closes. */
+async function limited<T>(
+  limit: HostLimiter | undefined,
+  url: string,
+  signal: AbortSignal,
+  call: () => Promise<T>,
+): Promise<T> {
+  if (!limit) return call();
+  const release = await limit.acquire(url, signal);
+  try {
+    const r = await call();
+    const body = (r as { body?: Dispatcher.ResponseData['body'] }).body;
+    if (body && !body.destroyed) body.once('close', release);
+    else release();
+    return r;
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 async function getObject(

@@ -50,7 +50,10 @@ export interface StartMigrationOptions {
 
 /** A fresh job ID in the CLI's format (client/ids.ts mints them). */
 export function newJobId(input: MigrationInput): string {
-  const kind = input.source.kind === 'directory' ? JobKind.migrate : JobKind.download;
+  // A migration (a served directory, by template or whole tree) is `mig-…`: copy workers on other hosts send its
+  // file server the job's token only for such IDs (lib/serve-token.ts).
+  const kind =
+    input.source.kind === 'directory' || input.source.kind === 'tree' ? JobKind.migrate : JobKind.download;
   return mintJobId(kind);
 }
 

@@ -11,6 +11,7 @@ import { createActivities, type ActivityDeps, type FerryActivities } from '../ac
 import type { CopyBatchInput } from '../common/schemas.js';
 import { ferryEnv, type Env } from '../lib/env.js';
 import { createFerryMetrics, type FerryMetrics } from '../lib/metrics.js';
+import { createHostLimiter } from '../lib/host-limit.js';
 import { createOrigin } from '../lib/origin.js';
 
 export interface FerryPluginOptions extends ActivityDeps {
@@ -81,8 +82,10 @@ export function depsFromEnv(source?: Env): ActivityDeps {
       bodyTimeoutMs: env.httpBodyTimeoutMs(),
       connectTimeoutMs: env.httpConnectTimeoutMs(),
       ...(env.userAgent() ? { userAgent: env.userAgent() } : {}),
+      ...(env.maxConnsPerHost() ? { hostLimit: createHostLimiter(env.maxConnsPerHost()!) } : {}),
     }),
     checkpointEveryMs: env.checkpointEveryMs(),
+    ...(env.serveSecret() ? { serveSecret: env.serveSecret() } : {}),
     // Test instrumentation: one line per committed object, so crash tests can count objects written twice
     // across worker processes. Off unless FERRY_PUT_JOURNAL is set.
     ...(journal ? { putJournal: (name: string) => appendFileSync(journal, `${name}\n`) } : {}),

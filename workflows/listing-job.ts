@@ -10,6 +10,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,6 +26,7 @@ import {
   type MigrationInputParsed,
   type MigrationReport,
 } from '../common/schemas.js';
+import { LANE_BUDGET_PATCH, nextLanes } from '../common/lanes.js';
 import { describeSource } from '../common/source.js';
 import { copyBatchOptions, scanActivityOptions, shortActivityOptions } from './activity-options.js';
 import { CONTINUE_AS_NEW_AT_EVENTS, firstCarry, nextCarry } from './run-state.js';
@@ -76,15 +78,22 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
 
   const baseUrl = () => (src.kind === 'tree' ? status.servedUrl : src.baseUrl) ?? '';
   const scope = new CancellationScope();
+  // Batches share --max-conns whatever the window (common/lanes.ts); histories recorded before replay the old split.
+  const laneBudget = patched(LANE_BUDGET_PATCH);
+  /** Lanes held by the batches in flight. */
+  let lanes = 0;
   const launch = (span: Span): void => {
     // The last batches of a small tree share the job's connections instead of a window's share each.
     const sharing = scanDone ? Math.min(opts.window, status.inFlight + 1 + pending.length) : opts.window;
+    const concurrency = laneBudget
+      ? Math.max(1, nextLanes(opts.maxConns, lanes, sharing - status.inFlight))
+      : Math.max(1, Math.ceil(opts.maxConns / Math.max(1, sharing)));
     const batch: CopyBatchInput = {
       jobId,
       baseUrl: baseUrl(),
       maxNames: opts.maxNames,
       destination,
-      concurrency: Math.max(1, Math.ceil(opts.maxConns / Math.max(1, sharing))),
+      concurrency,
       skipExisting: opts.skipExisting,
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / Math.max(1, opts.window) : 0,
       start: cursor,
@@ -99,6 +108,7 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
     cursor += span.count;
     dispatched = span.lastKey;
     status.inFlight++;
+    lanes += concurrency;
     void scope
       .run(() => batches.copyBatch(batch))
       .then(
@@ -107,6 +117,7 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
       )
       .finally(() => {
         status.inFlight--;
+        lanes -= concurrency;
         publish();
       });
   };
@@ -140,7 +151,11 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
     workflowInfo().historyLength > continueAt || workflowInfo().continueAsNewSuggested;
   const finished = () => scanDone && pending.length === 0;
   const canLaunch = () =>
-    !status.paused && status.inFlight < opts.window && pending.length > 0 && !shouldContinueAsNew();
+    !status.paused &&
+    status.inFlight < opts.window &&
+    (!laneBudget || opts.maxConns - lanes > 0) &&
+    pending.length > 0 &&
+    !shouldContinueAsNew();
   const needScan = () => !status.paused && !scanDone && pending.length === 0 && !shouldContinueAsNew();
 
   for (;;) {

@@ -7,6 +7,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,6 +25,7 @@ import {
   type MigrationInputParsed,
   type MigrationReport,
 } from '../common/schemas.js';
+import { LANE_BUDGET_PATCH } from '../common/lanes.js';
 import { describeSource } from '../common/source.js';
 import { TemplateError, parseTemplate, type FmtRange } from '../common/template.js';
 import { copyBatchOptions, shortActivityOptions, syncActivityOptions } from './activity-options.js';
@@ -76,7 +78,10 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
   const batches = proxyActivities<FerryActivities>(copyBatchOptions(opts.retries));
 
   // Step 2: sliding window of batches over the index space.
+  // Batches share --max-conns whatever the window (common/lanes.ts); histories recorded before replay the old split.
+  const laneBudget = patched(LANE_BUDGET_PATCH);
   const window = new BatchWindow({
+    laneBudget,
     jobId,
     destination,
     src,
@@ -92,7 +97,11 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
   const shouldContinueAsNew = () =>
     workflowInfo().historyLength > continueAt || workflowInfo().continueAsNewSuggested;
   const canLaunch = () =>
-    !status.paused && status.inFlight < opts.window && cursor < space && !shouldContinueAsNew();
+    !status.paused &&
+    status.inFlight < opts.window &&
+    window.hasFreeLane() &&
+    cursor < space &&
+    !shouldContinueAsNew();
 
   for (;;) {
     status.state = status.stopRequested

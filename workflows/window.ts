@@ -3,6 +3,7 @@
 // cancelled batch reports what it finished (its checkpoint rides on the cancellation).
 import { CancellationScope } from '@temporalio/workflow';
 import { sliceSpace, type IndexRanges } from '../common/index-space.js';
+import { nextLanes } from '../common/lanes.js';
 import type { CopyBatchInput, CopyBatchOutput, JobOptions, NamedSource } from '../common/schemas.js';
 import type { Ledger } from './ledger.js';
 import type { JobStatus } from './progress.js';
@@ -21,10 +22,17 @@ export interface WindowDeps {
   copyBatch: (input: CopyBatchInput) => Promise<CopyBatchOutput>;
   /** After each batch settles. */
   publish: () => void;
+  /**
+   * patched(LANE_BUDGET_PATCH): the batches in flight share --max-conns (common/lanes.ts). False when replaying
+   * a history recorded before it: each batch then got ceil(maxConns / window).
+   */
+  laneBudget?: boolean;
 }
 
 export class BatchWindow {
   private readonly scope = new CancellationScope();
+  /** Lanes held by the batches in flight. */
+  private lanes = 0;
 
   constructor(private readonly deps: WindowDeps) {}
 
@@ -38,6 +46,11 @@ export class BatchWindow {
     return Math.max(1, Math.min(opts.batchSize, Math.ceil(space / Math.max(1, opts.window))));
   }
 
+  /** Whether a batch launched now would get a lane (always, without the lane budget). */
+  hasFreeLane(): boolean {
+    return !this.deps.laneBudget || this.deps.opts.maxConns - this.lanes > 0;
+  }
+
   /** Start a copyBatch over positions [pos, pos+size) of the space. */
   launch(pos: number, size: number): void {
     const { src, opts, status, ledger } = this.deps;
@@ -48,7 +61,9 @@ export class BatchWindow {
       baseUrl: this.deps.baseUrl(),
       maxNames: opts.maxNames,
       destination: this.deps.destination,
-      concurrency: Math.max(1, Math.ceil(opts.maxConns / window)),
+      concurrency: this.deps.laneBudget
+        ? Math.max(1, nextLanes(opts.maxConns, this.lanes, window - status.inFlight))
+        : Math.max(1, Math.ceil(opts.maxConns / window)),
       skipExisting: opts.skipExisting,
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / window : 0,
       ...(src.kind === 'list' ? {} : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}) }),
@@ -70,6 +85,8 @@ export class BatchWindow {
       indexes = list;
     }
     status.inFlight++;
+    const lanes = base.concurrency;
+    this.lanes += lanes;
     void this.scope
       .run(() => this.deps.copyBatch(batch))
       .then(
@@ -78,6 +95,7 @@ export class BatchWindow {
       )
       .finally(() => {
         status.inFlight--;
+        this.lanes -= lanes;
         this.deps.publish();
       });
   }

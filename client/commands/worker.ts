@@ -8,6 +8,7 @@ import { CLIError } from '../errors.js';
 import { parseIntOption } from '../format.js';
 import { taskQueueOf } from '../job-options.js';
 import { readVar } from '../../lib/env.js';
+import { isLoopback } from '../../lib/file-server/auth.js';
 
 /** The runtime binds the metrics port in its own thread and cannot report a busy one: check it first. */
 async function checkPortFree(port: number): Promise<void> {
@@ -57,6 +58,12 @@ export function register(program: Command): void {
       const serveRoot = o.serveRoot ? resolve(o.serveRoot) : undefined;
       if (serveRoot && !(existsSync(serveRoot) && statSync(serveRoot).isDirectory()))
         throw new CLIError(`--serve-root ${serveRoot} is not a directory`);
+      // Off loopback the file server requires a token, derived from the shared secret (lib/serve-token.ts):
+      // refuse here, once, rather than fail every migration's step 1.
+      if (serveRoot && o.bind && !isLoopback(o.bind) && !readVar('FERRY_SERVE_SECRET'))
+        throw new CLIError(
+          `--bind ${o.bind} is reachable from other hosts: set FERRY_SERVE_SECRET (the same on every worker) so the file server requires a per-job token`,
+        );
       const maxConcurrentActivities = parseIntOption(o.maxActivities, '--max-activities', 1, 1024);
       const processes =
         o.processes === 'auto' ? availableParallelism() : parseIntOption(o.processes, '--processes', 1, 64);

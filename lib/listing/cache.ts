@@ -30,12 +30,12 @@ export function cachedListing(
     total -= c.size;
     cache.delete(url);
   };
-  return async (listUrl, signal) => {
+  return async (listUrl, signal, headers) => {
     const url = `${scope()}\n${listUrl}`;
     const hit = cache.get(url);
     if (hit && now() - hit.at < ttl) return hit.entries;
     drop(url);
-    const entry = { at: now(), entries: list(listUrl, signal), size: 0 };
+    const entry = { at: now(), entries: list(listUrl, signal, headers), size: 0 };
     cache.set(url, entry);
     try {
       const entries = await entry.entries;

@@ -22,13 +22,23 @@ const JsonListingSchema = z.object({
   ),
 });
 
-export type FetchListing = (dirUrl: string, signal?: AbortSignal) => Promise<ListingEntry[]>;
+/** `headers`: more request headers (a migration's bearer token, lib/serve-token.ts). */
+export type FetchListing = (
+  dirUrl: string,
+  signal?: AbortSignal,
+  headers?: Record<string, string>,
+) => Promise<ListingEntry[]>;
+
+/** `list` with `headers` on every request (none: `list` itself). */
+export function withHeaders(list: FetchListing, headers: Record<string, string> | undefined): FetchListing {
+  return headers ? (url, signal, more) => list(url, signal, { ...headers, ...more }) : list;
+}
 
 let shared: Dispatcher | undefined;
 
 /** A listing fetcher over one keep-alive pool per process (made on first use). */
 export function httpListing(dispatcher?: Dispatcher): FetchListing {
-  return async (dirUrl, signal) => {
+  return async (dirUrl, signal, headers) => {
     const d =
       (dispatcher ??=
       shared ??=
@@ -40,7 +50,7 @@ export function httpListing(dispatcher?: Dispatcher): FetchListing {
     const res = await request(dirUrl, {
       method: 'GET',
       dispatcher: d,
-      headers: { accept: 'application/json, text/html;q=0.9' },
+      headers: { ...headers, accept: 'application/json, text/html;q=0.9' },
       ...(signal ? { signal } : {}),
     });
     if (res.statusCode !== 200) {

@@ -340,6 +340,47 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'lane-budget',
+    server: 'stock',
+    files: ['migration-lane-budget', 'migration-lane-budget-tree'],
+    async run(ctx) {
+      // --max-conns 4 over a window of 3: the lane-budget-v1 patch (common/lanes.ts), template and tree paths.
+      const src = join(ctx.dir, 'src');
+      makeDataset(src, { count: 12, name: (i) => `d${i % 2}/w-${pad2(i)}.bin`, size: [50, 500] });
+      const url = await ctx.serve(src);
+      const lanes = ['--max-conns', '4', '--window', '3', '--batch-size', '2'];
+      const a = await ctx.ferry([
+        'job',
+        'start',
+        'download',
+        `${url}d0/w-{00..10..2}.bin`,
+        join(ctx.dir, 'bucket-a'),
+        ...lanes,
+        '--wait',
+        '-q',
+      ]);
+      const idA = jobIdOf(a);
+      ctx.alias(idA, '$JOB_A');
+      const b = await ctx.ferry(['migrate', src, join(ctx.dir, 'bucket-b'), ...lanes, '-q']);
+      const idB = jobIdOf(b);
+      ctx.alias(idB, '$JOB_B');
+      return [
+        {
+          file: this.files[0]!,
+          workflowId: idA,
+          runId: await lastRun(ctx.client, idA),
+          shape: 'template download, --max-conns 4 --window 3: lane-budget-v1 marker, lanes 2/1/1',
+        },
+        {
+          file: this.files[1]!,
+          workflowId: idB,
+          runId: await lastRun(ctx.client, idB),
+          shape: 'migrate with no template, --max-conns 4 --window 3: lane-budget-v1 marker in the walk',
+        },
+      ];
+    },
+  },
+  {
     name: 'migrate-tree',
     server: 'stock',
     files: ['migration-migrate-tree', 'serve-migrate-tree'],
