@@ -278,7 +278,7 @@ export const scenarios: Scenario[] = [
       });
       const bucket = join(ctx.dir, 'bucket');
       const r = await ctx.ferry(
-        ['migrate', src, bucket, '--template', 'f-{000..149}.bin', '--batch-size', '64', '-q'],
+        ['migrate', src, bucket, '--template', 'f-{0000..1199}.bin', '--batch-size', '64', '-q'],
         3,
       );
       const id = jobIdOf(r);
@@ -288,7 +288,8 @@ export const scenarios: Scenario[] = [
           file: this.files[0]!,
           workflowId: id,
           runId: await lastRun(ctx.client, id),
-          shape: 'migrate: completed with 140 of 150 failed (404): a sample of 100 kept, the rest as ranges',
+          shape:
+            'migrate: completed with 1,190 of 1,200 failed (404): a sample of 100 kept, the rest as ranges',
         },
       ];
     },
