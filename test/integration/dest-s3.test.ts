@@ -76,7 +76,9 @@ async function listAll(bucket: string, prefix = ''): Promise<Map<string, number>
         ...(token ? { ContinuationToken: token } : {}),
       }),
     );
-    for (const o of page.Contents ?? []) out.set(o.Key!.slice(prefix.length), o.Size ?? -1);
+    // `.ferry/` holds ferry's own files (a job's report parts, lib/job-files.ts), hidden from its listings too.
+    for (const o of page.Contents ?? [])
+      if (!/(^|\/)\.ferry\//.test(o.Key!)) out.set(o.Key!.slice(prefix.length), o.Size ?? -1);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
