@@ -68,7 +68,9 @@ export function printReport(jobId: string, r: MigrationReport): void {
       ),
     );
     if (r.totals.failed > 50)
-      console.log(`... ${r.totals.failed - 50} more; \`ferry show job ${jobId} --json\` has all recorded`);
+      console.log(
+        `... ${r.totals.failed - 50} more; \`ferry show job ${jobId} --report FILE\` names every object`,
+      );
     console.log(`Run \`ferry job resume ${jobId}\` to copy the failed objects again.`);
   }
 }

@@ -5,6 +5,7 @@
 import type { Connected } from './connection.js';
 import { CLIError, EXIT } from './errors.js';
 import type { ReportFormat, ReportRow } from '../common/report.js';
+import type { MigrationReport } from '../common/schemas.js';
 
 export async function showReport(
   conn: Connected,
@@ -48,8 +49,17 @@ export async function showReport(
       yield r;
     }
   };
-  const n = await writeReport(tally(mergedRows(files)), format, target);
   const running = desc.status.name === 'RUNNING';
+  let rows: AsyncIterable<ReportRow> = mergedRows(files);
+  if (desc.status.name === 'COMPLETED') {
+    // A finished job's failed ranges name objects no batch wrote a row for (a batch failed as a whole).
+    const [report, { fillGaps, sourceNamer }] = await Promise.all([
+      conn.client.workflow.getHandle(id).result() as Promise<MigrationReport>,
+      import('../lib/report-gaps.js'),
+    ]);
+    rows = fillGaps(rows, report.failedRanges, sourceNamer(input));
+  }
+  const n = await writeReport(tally(rows), format, target);
   const by = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
   const where = target.kind === 'stdout' ? 'stdout' : target.kind === 'file' ? target.path : targetArg;
   console.error(

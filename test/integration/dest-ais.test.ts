@@ -89,7 +89,9 @@ async function restList(bucket: string, prefix = ''): Promise<Map<string, number
       continuation_token: string;
       entries: { name: string; size?: string }[] | null;
     };
-    for (const e of j.entries ?? []) out.set(e.name.slice(prefix.length), Number(e.size ?? 0));
+    // `.ferry/` holds ferry's own files (a job's report parts, lib/job-files.ts), hidden from its listings too.
+    for (const e of j.entries ?? [])
+      if (!/(^|\/)\.ferry\//.test(e.name)) out.set(e.name.slice(prefix.length), Number(e.size ?? 0));
     token = j.continuation_token;
   } while (token);
   return out;

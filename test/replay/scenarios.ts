@@ -265,6 +265,36 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    // More failures than the ledger's sample (FAILURE_SAMPLE, 100): the patch ledger-failure-sample's marker.
+    name: 'many-failures',
+    server: 'stock',
+    files: ['migration-many-failures'],
+    async run(ctx) {
+      const src = join(ctx.dir, 'src');
+      makeDataset(src, {
+        count: 10,
+        name: (i) => `f-${String(i * 15).padStart(3, '0')}.bin`,
+        size: [50, 500],
+      });
+      const bucket = join(ctx.dir, 'bucket');
+      const r = await ctx.ferry(
+        ['migrate', src, bucket, '--template', 'f-{0000..1199}.bin', '--batch-size', '64', '-q'],
+        3,
+      );
+      const id = jobIdOf(r);
+      ctx.alias(id, '$JOB');
+      return [
+        {
+          file: this.files[0]!,
+          workflowId: id,
+          runId: await lastRun(ctx.client, id),
+          shape:
+            'migrate: completed with 1,190 of 1,200 failed (404): a sample of 100 kept, the rest as ranges',
+        },
+      ];
+    },
+  },
+  {
     name: 'stop',
     server: 'stock',
     files: ['migration-stopped'],

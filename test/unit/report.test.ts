@@ -221,3 +221,37 @@ test('merge: 120,000 rows from retried, shuffled parts come out in index order, 
   );
   assert.equal(records, N + 1);
 });
+
+test('gap rows: a failed range with no rows gets failed rows named from the source, rows that exist win', async () => {
+  const { fillGaps } = await import('../../lib/report-gaps.js');
+  const have: ReportRow[] = [0, 1, 5, 6, 9].map((index) => ({ index, name: `n${index}`, outcome: 'copied' }));
+  const gen = async function* () {
+    yield* have;
+  };
+  const out: ReportRow[] = [];
+  for await (const r of fillGaps(
+    gen(),
+    [
+      [3, 7],
+      [8, 12],
+    ],
+    (i) => `g${i}`,
+  ))
+    out.push(r);
+  assert.deepEqual(
+    out.map((r) => `${r.index}:${r.name}:${r.outcome}`),
+    [
+      '0:n0:copied',
+      '1:n1:copied',
+      '3:g3:failed',
+      '4:g4:failed',
+      '5:n5:copied',
+      '6:n6:copied',
+      '8:g8:failed',
+      '9:n9:copied',
+      '10:g10:failed',
+      '11:g11:failed',
+    ],
+  );
+  assert.equal(out.find((r) => r.index === 3)?.errorType, 'BatchFailed');
+});
