@@ -20,6 +20,8 @@ import { sharedListing } from '../lib/listing/cache.js';
 import type { FetchListing } from '../lib/listing/fetch.js';
 import { keyFilter } from '../lib/listing/filter.js';
 import { listSpan, spanDigest } from '../lib/listing/walk.js';
+import { readManifestSpan } from '../lib/manifest/span.js';
+import { ManifestCounter, checkAnnouncedSize, verifyWhole } from '../lib/manifest/verify.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
 
@@ -62,7 +64,10 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const ctx = Context.current();
     const positions = positionsOf(input);
     const n = positions.length;
-    const listed = input.listing ? await walkSpan(input, deps.list, ctx.cancellationSignal) : undefined;
+    const manifest = input.manifest
+      ? await readManifestSpan(input, deps.openBucket, ctx.cancellationSignal)
+      : undefined;
+    const listed = input.listing ? await walkSpan(input, deps.list, ctx.cancellationSignal) : manifest?.names;
     const nameOf = namer(input, deps.templates, listed);
     const bucket = await deps.openBucket(input.destination);
     // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
@@ -96,8 +101,10 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       const index = positions[p]!;
       const name = nameOf(index);
       const problem = validateObjectName(name);
+      manifest?.check(p);
       if (problem) throw new FerryError(ErrorType.InvalidName, `invalid object name "${name}": ${problem}`);
       const url = objectUrl(input.baseUrl, name);
+      const want = manifest?.expect(p);
       if (isRetry || input.skipExisting) {
         const existing = await bucket.head(name);
         if (existing) {
@@ -114,6 +121,14 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         }
       }
       const { head, body } = await origin.get(url, signal);
+      if (want) {
+        try {
+          checkAnnouncedSize(want, head.size, url);
+        } catch (err) {
+          body.destroy();
+          throw err;
+        }
+      }
       const meta = {
         sourceUrl: redactUrl(url),
         jobId: input.jobId,
@@ -126,6 +141,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         // Small object into a bucket that buffers small objects anyway: receive, hash and check it here, with
         // no stream in between (a Transform per object cost ~10% of the CPU of 10,000 × 64 KiB).
         const { chunks, sha256 } = await receiveWhole(body, head.size, url);
+        verifyWhole(want, chunks, sha256, url);
         info = await bucket.putBytes(name, chunks, {
           ...contentType,
           meta: { ...meta, sha256 },
@@ -136,7 +152,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         state.copied(p, info.size);
         return;
       }
-      const hasher = new HashCounter(limiter);
+      const hasher = want ? new ManifestCounter(want, limiter) : new HashCounter(limiter);
       link(body, hasher);
       try {
         info = await bucket.put(name, hasher, {
@@ -150,7 +166,9 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
                 `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
               );
             }
-            return { sha256: hasher.digest(), bytes: hasher.bytes };
+            const sha256 = hasher.digest();
+            if (hasher instanceof ManifestCounter) hasher.verify(sha256, url);
+            return { sha256, bytes: hasher.bytes };
           },
           signal,
         });

@@ -23,6 +23,7 @@ import { startWorkers, type RunningWorkers } from '../worker/run.js';
 import { buildId, connect, embeddedWorkerAlive, workerPidPath } from './connection.js';
 import { CLIError, EXIT, GrpcStatus, errorText, grpcCode } from './errors.js';
 import { humanBytes, table } from './format.js';
+import type { ManifestArg } from './manifest-plan.js';
 import { taskQueueOf } from './job-options.js';
 import { noWorkerLine, workerPolls } from './job-state.js';
 import { checkOriginReachable, preflightDestination } from './preflight.js';
@@ -42,6 +43,8 @@ export interface StartFlags {
   serveRoot?: string;
   hostQueue?: string;
   quiet?: boolean;
+  /** A new manifest job: its manifest as given (checked here, staged into the destination when local). */
+  manifest?: ManifestArg;
 }
 
 /**
@@ -55,7 +58,7 @@ const SAFE_INPUT_BYTES = 1.5 * 1024 * 1024;
 
 export async function startJob(input: MigrationInput, flags: StartFlags): Promise<number> {
   trace('validate');
-  const plan = validateJob(input);
+  let plan = validateJob(input);
   const destination = formatBucketUri(parseBucketUri(input.destination));
   const parsed = MigrationInputSchema.parse(input);
   const sourceText = describeSource(parsed.source);
@@ -74,6 +77,12 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
     const listing = await import('./listing-plan.js');
     if (flags.dryRun) return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize);
     if (src.kind === 'listing') await listing.probeListing(src.baseUrl);
+  }
+  const manifest = src.kind === 'manifest' && flags.manifest ? await import('./manifest-plan.js') : undefined;
+  if (manifest && src.kind === 'manifest' && flags.manifest) {
+    const m = await manifest.planManifest(flags.manifest, src.filter);
+    if (flags.dryRun) return manifest.dryRunManifest(m, destination, sourceText, parsed.options.batchSize);
+    plan = { total: m.objects, first: m.first ?? '-', last: m.last ?? '-' };
   }
   if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
   const log = (m: string) => {
@@ -103,6 +112,10 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
       starting.catch(() => undefined);
     } else if (conn.embedded) {
       ensureDaemonWorker(log);
+    }
+    if (manifest && flags.manifest?.local) {
+      const at = await manifest.stageManifest(flags.manifest.local, destination, jobId);
+      log(`manifest staged at ${at}`);
     }
     trace('start workflow');
     const o = parsed.options;
@@ -184,7 +197,10 @@ async function settleServeChild(client: Client, jobId: string): Promise<void> {
   const settle = async () => {
     const query = `WorkflowId STARTS_WITH "${jobId}-serve-" AND ExecutionStatus = "Running"`;
     for await (const wf of client.workflow.list({ query }))
-      await client.workflow.getHandle(wf.workflowId).result().catch(() => undefined);
+      await client.workflow
+        .getHandle(wf.workflowId)
+        .result()
+        .catch(() => undefined);
   };
   await Promise.race([settle().catch(() => undefined), give]);
 }
@@ -267,7 +283,8 @@ async function previewSync(destination: string, input: MigrationInputParsed): Pr
   const { openBucket } = await import('../lib/buckets/index.js');
   const { listExtraneous, sourceMatcher } = await import('../lib/source-names.js');
   const src = input.source;
-  if (isListingSource(src)) return; // refused by validateJob: a listing's names are not known up front
+  // refused by validateJob: a listing's or a manifest's names are not known up front
+  if (isListingSource(src) || src.kind === 'manifest') return;
   const isName = sourceMatcher(
     src.kind === 'list'
       ? { names: src.names, maxNames: input.options.maxNames }

@@ -7,7 +7,8 @@ import { splitUrlTemplate } from '../../common/source.js';
 import { CLIError } from '../errors.js';
 import { addJobOptions, buildOptions, fmtOf, runFlags, type JobOpts } from '../job-options.js';
 import { collect, filterOf } from '../listing-filter.js';
-import { bucketArg, readList, validateJob } from '../validate.js';
+import { manifestArg, type ManifestArg } from '../manifest-plan.js';
+import { bucketArg, validateJob } from '../validate.js';
 
 export function register(job: Command): void {
   const start = job.command('start').description('start a job');
@@ -20,15 +21,18 @@ export function register(job: Command): void {
       .argument('<url-template>', 'URL with an AIStore template in its object part')
       .argument('<bucket>', 'destination: path, file:///abs, s3://bucket, ais://bucket')
       .option(
-        '--object-list <file>',
-        'names to download (one per line) relative to <url-template> used as the base URL',
+        '--object-list <manifest>',
+        'names to download relative to <url-template> used as the base URL: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
       ),
   ).action(async (urlTemplate: string, bucket: string, o: JobOpts & { objectList?: string }) => {
     let source: MigrationInput['source'];
     if (o.objectList) {
       const base = urlTemplate.endsWith('/') ? urlTemplate : `${urlTemplate}/`;
       splitUrlTemplate(`${base}x`);
-      source = { kind: 'list', baseUrl: base, names: readList(o.objectList) };
+      const m = manifestArg(o.objectList);
+      source = { kind: 'manifest', baseUrl: base, manifest: m.ref };
+      process.exitCode = await startNew('download', jobInput(source, bucket, o), o, m);
+      return;
     } else {
       const { baseUrl, template } = splitUrlTemplate(urlTemplate);
       const fmt = fmtOf(o);
@@ -45,7 +49,10 @@ export function register(job: Command): void {
       .argument('<origin>', 'origin base URL, e.g. http://host:51061/abc/')
       .argument('<bucket>', 'destination bucket')
       .option('--template <t>', 'object-name template, e.g. shard-{001..999}.tar')
-      .option('--list <file>', 'object names, one per line')
+      .option(
+        '--list <manifest>',
+        'object names: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
+      )
       .option(
         '--include <glob>',
         'whole listing only: copy only matching files (repeatable; rclone globs)',
@@ -66,13 +73,14 @@ export function register(job: Command): void {
       const base = origin.endsWith('/') ? origin : `${origin}/`;
       const { baseUrl } = splitUrlTemplate(`${base}x`);
       const fmt = fmtOf(o);
+      const m = o.list ? manifestArg(o.list) : undefined;
       const source: MigrationInput['source'] = o.template
         ? { kind: 'template', baseUrl, template: o.template, ...(fmt ? { fmt } : {}) }
-        : o.list
-          ? { kind: 'list', baseUrl, names: readList(o.list) }
+        : m
+          ? { kind: 'manifest', baseUrl, manifest: m.ref, ...filterOf(o, true) }
           : { kind: 'listing', baseUrl, ...filterOf(o, true) };
-      if (o.template || o.list) filterOf(o, false);
-      process.exitCode = await startNew('prefetch', jobInput(source, bucket, o), o);
+      if (o.template) filterOf(o, false);
+      process.exitCode = await startNew('prefetch', jobInput(source, bucket, o), o, m);
     },
   );
 }
@@ -89,8 +97,13 @@ export function jobInput(source: MigrationInput['source'], bucket: string, o: Jo
 
 // --- internal ---
 /** Validate before loading the SDK, then mint the job's ID and start it. */
-async function startNew(kind: JobKind, input: MigrationInput, o: JobOpts): Promise<number> {
+async function startNew(
+  kind: JobKind,
+  input: MigrationInput,
+  o: JobOpts,
+  manifest?: ManifestArg,
+): Promise<number> {
   validateJob(input);
   const [{ startJob }, { mintJobId }] = await Promise.all([import('../start-job.js'), import('../ids.js')]);
-  return startJob(input, { ...runFlags(o), jobId: mintJobId(kind) });
+  return startJob(input, { ...runFlags(o), jobId: mintJobId(kind), ...(manifest ? { manifest } : {}) });
 }
