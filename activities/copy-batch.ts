@@ -125,7 +125,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         try {
           checkAnnouncedSize(want, head.size, url);
         } catch (err) {
-          body.destroy();
+          body.once('error', () => undefined).destroy();
           throw err;
         }
       }

@@ -428,7 +428,7 @@ export const scenarios: Scenario[] = [
         size: 8,
       });
       // A manifest with sizes (one wrong: ManifestMismatch), a comment, a blank line and CRLF endings.
-      const lines = names.map((n, i) => `${n}\t${i === 5 ? 9 : 8}\r`);
+      const lines = names.map((n, i) => `${n}\t${i === 4 ? 9 : 8}\r`);
       const manifest = join(ctx.dir, 'manifest.tsv');
       writeFileSync(manifest, `# name, size\n\n${lines.join('\n')}\n`);
       const url = await ctx.serve(src);
