@@ -68,6 +68,13 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
   // in embedded mode it may start a dev server, and bad input must leave nothing behind.
   // When both are wrong, the destination's problem is the one reported (as when they ran one after the other).
   const src = parsed.source;
+  // A manifest is read whole first: a bad line is bad input whatever the origin's state.
+  const manifest = src.kind === 'manifest' && flags.manifest ? await import('./manifest-plan.js') : undefined;
+  let manifestPlan: Awaited<ReturnType<NonNullable<typeof manifest>['planManifest']>> | undefined;
+  if (manifest && src.kind === 'manifest' && flags.manifest) {
+    manifestPlan = await manifest.planManifest(flags.manifest, src.filter);
+    plan = { total: manifestPlan.objects, first: manifestPlan.first ?? '-', last: manifestPlan.last ?? '-' };
+  }
   const checks = await Promise.allSettled([
     preflightDestination(destination),
     !flags.dryRun && 'baseUrl' in src ? checkOriginReachable(src.baseUrl) : undefined,
@@ -78,12 +85,8 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
     if (flags.dryRun) return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize);
     if (src.kind === 'listing') await listing.probeListing(src.baseUrl);
   }
-  const manifest = src.kind === 'manifest' && flags.manifest ? await import('./manifest-plan.js') : undefined;
-  if (manifest && src.kind === 'manifest' && flags.manifest) {
-    const m = await manifest.planManifest(flags.manifest, src.filter);
-    if (flags.dryRun) return manifest.dryRunManifest(m, destination, sourceText, parsed.options.batchSize);
-    plan = { total: m.objects, first: m.first ?? '-', last: m.last ?? '-' };
-  }
+  if (flags.dryRun && manifest && manifestPlan)
+    return manifest.dryRunManifest(manifestPlan, destination, sourceText, parsed.options.batchSize);
   if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
   const log = (m: string) => {
     if (!flags.quiet) console.error(m);
