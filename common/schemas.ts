@@ -11,8 +11,10 @@ export const FmtRangeSchema = z.object({
   step: z.number().int().min(1).default(1),
 });
 
-/** --include / --exclude globs of a listing source (rclone semantics, lib/listing/filter.ts). */
+/** --include / --exclude globs and --prefix of a listing or manifest source (rclone semantics, lib/listing/filter.ts). */
 export const KeyFilterSchema = z.object({
+  /** Only names that start with this (a plain string, not a glob). */
+  prefix: z.string().min(1).max(1024).optional(),
   include: z.array(z.string().min(1).max(1024)).max(100).optional(),
   exclude: z.array(z.string().min(1).max(1024)).max(100).optional(),
 });

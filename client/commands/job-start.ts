@@ -6,34 +6,38 @@ import type { MigrationInput } from '../../common/schemas.js';
 import { splitUrlTemplate } from '../../common/source.js';
 import { CLIError } from '../errors.js';
 import { addJobOptions, buildOptions, fmtOf, runFlags, type JobOpts } from '../job-options.js';
-import { collect, filterOf } from '../listing-filter.js';
+import { addFilterOptions, filterOf, type FilterOpts } from '../listing-filter.js';
 import { manifestArg, type ManifestArg } from '../manifest-plan.js';
 import { bucketArg, validateJob } from '../validate.js';
 
 export function register(job: Command): void {
   const start = job.command('start').description('start a job');
   addJobOptions(
-    start
-      .command('download')
-      .description(
-        'download templated URLs into a bucket, e.g. "http://host:51061/abc/shard-{001..999}.tar" ais://abc',
-      )
-      .argument('<url-template>', 'URL with an AIStore template in its object part')
-      .argument('<bucket>', 'destination: path, file:///abs, s3://bucket, ais://bucket')
-      .option(
-        '--object-list <manifest>',
-        'names to download relative to <url-template> used as the base URL: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
-      ),
-  ).action(async (urlTemplate: string, bucket: string, o: JobOpts & { objectList?: string }) => {
+    addFilterOptions(
+      start
+        .command('download')
+        .description(
+          'download templated URLs into a bucket, e.g. "http://host:51061/abc/shard-{001..999}.tar" ais://abc',
+        )
+        .argument('<url-template>', 'URL with an AIStore template in its object part')
+        .argument('<bucket>', 'destination: path, file:///abs, s3://bucket, ais://bucket')
+        .option(
+          '--object-list <manifest>',
+          'names to download relative to <url-template> used as the base URL: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
+        ),
+      '--object-list only',
+    ),
+  ).action(async (urlTemplate: string, bucket: string, o: JobOpts & FilterOpts & { objectList?: string }) => {
     let source: MigrationInput['source'];
     if (o.objectList) {
       const base = urlTemplate.endsWith('/') ? urlTemplate : `${urlTemplate}/`;
       splitUrlTemplate(`${base}x`);
       const m = manifestArg(o.objectList);
-      source = { kind: 'manifest', baseUrl: base, manifest: m.ref };
+      source = { kind: 'manifest', baseUrl: base, manifest: m.ref, ...filterOf(o, true) };
       process.exitCode = await startNew('download', jobInput(source, bucket, o), o, m);
       return;
     } else {
+      filterOf(o, false);
       const { baseUrl, template } = splitUrlTemplate(urlTemplate);
       const fmt = fmtOf(o);
       source = { kind: 'template', baseUrl, template, ...(fmt ? { fmt } : {}) };
@@ -41,33 +45,26 @@ export function register(job: Command): void {
     process.exitCode = await startNew('download', jobInput(source, bucket, o), o);
   });
   addJobOptions(
-    start
-      .command('prefetch')
-      .description(
-        'copy names of a template or list from an HTTP origin into a bucket; with neither, every file its listing shows, recursively',
-      )
-      .argument('<origin>', 'origin base URL, e.g. http://host:51061/abc/')
-      .argument('<bucket>', 'destination bucket')
-      .option('--template <t>', 'object-name template, e.g. shard-{001..999}.tar')
-      .option(
-        '--list <manifest>',
-        'object names: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
-      )
-      .option(
-        '--include <glob>',
-        'whole listing only: copy only matching files (repeatable; rclone globs)',
-        collect,
-      )
-      .option(
-        '--exclude <glob>',
-        'whole listing only: leave matching files out (repeatable; rclone globs)',
-        collect,
-      ),
+    addFilterOptions(
+      start
+        .command('prefetch')
+        .description(
+          'copy names of a template or list from an HTTP origin into a bucket; with neither, every file its listing shows, recursively',
+        )
+        .argument('<origin>', 'origin base URL, e.g. http://host:51061/abc/')
+        .argument('<bucket>', 'destination bucket')
+        .option('--template <t>', 'object-name template, e.g. shard-{001..999}.tar')
+        .option(
+          '--list <manifest>',
+          'object names: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
+        ),
+      'whole listing or --list',
+    ),
   ).action(
     async (
       origin: string,
       bucket: string,
-      o: JobOpts & { template?: string; list?: string; include?: string[]; exclude?: string[] },
+      o: JobOpts & FilterOpts & { template?: string; list?: string },
     ) => {
       if (o.template && o.list) throw new CLIError('prefetch: give at most one of --template or --list');
       const base = origin.endsWith('/') ? origin : `${origin}/`;
