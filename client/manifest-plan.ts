@@ -141,6 +141,16 @@ async function* readLines(m: ManifestArg): AsyncGenerator<string> {
   }
 }
 
+/** The names the job would copy, read again (the manifest is never held whole). */
+async function* namesOf(m: ManifestArg, filter: KeyFilterSpec | undefined): AsyncGenerator<string> {
+  const { keyFilter } = await import('../lib/listing/filter.js');
+  const accept = filter ? keyFilter(filter) : undefined;
+  for await (const text of readLines(m)) {
+    const l = parseManifestLine(text);
+    if (l.kind === 'entry' && (!accept || accept(l.name))) yield l.name;
+  }
+}
+
 function hash64(name: string): bigint {
   return createHash('md5').update(name).digest().readBigUInt64BE(0);
 }
@@ -164,8 +174,19 @@ export async function dryRunManifest(
   destination: string,
   sourceText: string,
   batchSize: number,
+  skipExisting?: { m: ManifestArg; baseUrl: string; filter: KeyFilterSpec | undefined },
 ): Promise<number> {
   const { table } = await import('./format.js');
+  let skip: [string, string][] = [];
+  if (skipExisting) {
+    const { countSkippable } = await import('./dry-run-skip.js');
+    const n = await countSkippable(
+      namesOf(skipExisting.m, skipExisting.filter),
+      skipExisting.baseUrl,
+      destination,
+    );
+    skip = [['skip-existing', `${n} would be skipped (already in the destination, same source version)`]];
+  }
   console.log(
     table(
       ['PROPERTY', 'VALUE'],
@@ -181,6 +202,7 @@ export async function dryRunManifest(
         ['first', plan.first ?? '-'],
         ['last', plan.last ?? '-'],
         ['batches', String(Math.ceil(plan.objects / batchSize))],
+        ...skip,
       ],
     ),
   );

@@ -86,7 +86,15 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
     if (src.kind === 'listing') await listing.probeListing(src.baseUrl);
   }
   if (flags.dryRun && manifest && manifestPlan)
-    return manifest.dryRunManifest(manifestPlan, destination, sourceText, parsed.options.batchSize);
+    return manifest.dryRunManifest(
+      manifestPlan,
+      destination,
+      sourceText,
+      parsed.options.batchSize,
+      parsed.options.skipExisting && flags.manifest && src.kind === 'manifest'
+        ? { m: flags.manifest, baseUrl: src.baseUrl, filter: src.filter }
+        : undefined,
+    );
   if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
   const log = (m: string) => {
     if (!flags.quiet) console.error(m);

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -83,6 +83,25 @@ test('a local manifest is staged into the destination; every object copied; no n
     readFileSync(join(bucket, '.ferry', 'jobs', jobId, 'manifest'), 'utf8'),
     readFileSync(manifest, 'utf8'),
   );
+  // The plan of a re-run: objects, bytes from the size column, and what --skip-existing would skip.
+  rmSync(join(bucket, names[0]!));
+  const dry = await h.run([
+    'job',
+    'start',
+    'download',
+    `${url}/`,
+    bucket,
+    '--object-list',
+    manifest,
+    '--skip-existing',
+    '--dry-run',
+  ]);
+  assert.equal(dry.code, 0, dry.stderr);
+  const bytes = names.reduce((a, n) => a + readFileSync(join(root, n)).length, 0);
+  assert.match(dry.stdout, new RegExp(`objects\\s+${names.length}\\b`));
+  assert.match(dry.stdout, new RegExp(`bytes\\s+${bytes}\\b`));
+  assert.match(dry.stdout, new RegExp(`skip-existing\\s+${names.length - 1} would be skipped`));
+  assert.equal(existsSync(join(bucket, names[0]!)), false, 'the dry run copied nothing');
   const history = await historyText(h, jobId);
   assert.ok(history.length > 0);
   for (const n of ['f ', 'ünï', 'deep/er']) assert.ok(!history.includes(n), `"${n}" is not in history`);
