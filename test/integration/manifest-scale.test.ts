@@ -55,11 +55,6 @@ test(
     assert.equal(report.totals.copied, OBJECTS);
     const present = await listFiles(bucket, { skip: ['.ferry'] });
     assert.equal(present.length, OBJECTS);
-    assert.deepEqual(await compareTrees(src, bucket, names.slice(0, 1000)), {
-      missing: [],
-      different: [],
-      extra: [],
-    });
 
     const runs: WorkflowExecutionInfo[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` })) runs.push(wf);
@@ -70,6 +65,7 @@ test(
         `runs ${runs.length}, largest run ${largest} events (per run: ${lengths.join(', ')})`,
     );
     assert.ok(largest < 10_000, `a run had ${largest} history events`);
+    assert.deepEqual(await compareTrees(src, bucket, names), { missing: [], different: [], extra: [] });
     assert.ok(report.maxHistoryEvents < 10_000);
   },
 );
