@@ -10,6 +10,7 @@ import { toApplicationFailure } from '../lib/classify-error.js';
 import { createOrigin, type Origin } from '../lib/origin.js';
 import { CHECKPOINT_EVERY_MS, makeCopyBatch } from './copy-batch.js';
 import { makeScanListing } from './scan-listing.js';
+import { makeScanManifest } from './scan-manifest.js';
 import { makeServeDirectory } from './serve-directory.js';
 import { serveAuthHeaders } from '../lib/serve-token.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
@@ -106,6 +107,7 @@ export function createActivities(deps: ActivityDeps = {}) {
     copyBatch,
     serveDirectory: makeServeDirectory(deps),
     scanListing: makeScanListing({ originHeaders: (id) => serveAuthHeaders(deps.serveSecret, id) }),
+    scanManifest: makeScanManifest(open),
     ...makeVerifyActivities({ openBucket: open, origin }),
   };
 }

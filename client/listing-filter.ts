@@ -1,19 +1,42 @@
 // `--include` / `--exclude` of `migrate` and `prefetch`: parsed here, light (no HTTP or HTML code loaded), so
 // bad input still answers before anything heavy is imported.
+import type { Command } from 'commander';
 import { CLIError } from './errors.js';
 
-/** `--include` / `--exclude` (repeatable) of `migrate` and `prefetch`: they apply to whole-tree jobs only. */
+/** The filter options, as the commands that take them declare them. */
+export interface FilterOpts {
+  include?: string[];
+  exclude?: string[];
+  prefix?: string;
+}
+
+/** Adds --include / --exclude / --prefix to `cmd`; `scope` says which jobs they apply to. */
+export function addFilterOptions(cmd: Command, scope: string): Command {
+  return cmd
+    .option('--include <glob>', `${scope}: copy only matching names (repeatable; rclone globs)`, collect)
+    .option('--exclude <glob>', `${scope}: leave matching names out (repeatable; rclone globs)`, collect)
+    .option('--prefix <p>', `${scope}: copy only names that start with <p>`);
+}
+
+/** `--include` / `--exclude` (repeatable) and `--prefix` of `migrate`, `prefetch` and `download --object-list`. */
 export function filterOf(
-  o: { include?: string[]; exclude?: string[] },
+  o: { include?: string[]; exclude?: string[]; prefix?: string },
   wholeTree: boolean,
-): { filter?: { include?: string[]; exclude?: string[] } } {
+): { filter?: { include?: string[]; exclude?: string[]; prefix?: string } } {
   const include = o.include ?? [];
   const exclude = o.exclude ?? [];
-  if (include.length === 0 && exclude.length === 0) return {};
+  const prefix = o.prefix ?? '';
+  if (include.length === 0 && exclude.length === 0 && prefix === '') return {};
   if (!wholeTree)
-    throw new CLIError('--include/--exclude apply to whole-tree jobs (no --template or --list)');
+    throw new CLIError(
+      '--include/--exclude/--prefix apply to whole-tree and object-list jobs (not to --template)',
+    );
   return {
-    filter: { ...(include.length ? { include } : {}), ...(exclude.length ? { exclude } : {}) },
+    filter: {
+      ...(prefix ? { prefix } : {}),
+      ...(include.length ? { include } : {}),
+      ...(exclude.length ? { exclude } : {}),
+    },
   };
 }
 

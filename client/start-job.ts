@@ -23,6 +23,7 @@ import { startWorkers, type RunningWorkers } from '../worker/run.js';
 import { buildId, connect, embeddedWorkerAlive, workerPidPath } from './connection.js';
 import { CLIError, EXIT, GrpcStatus, errorText, grpcCode } from './errors.js';
 import { humanBytes, table } from './format.js';
+import type { ManifestArg, ManifestPlan } from './manifest-plan.js';
 import { taskQueueOf } from './job-options.js';
 import { noWorkerLine, workerPolls } from './job-state.js';
 import { checkOriginReachable, preflightDestination } from './preflight.js';
@@ -42,6 +43,8 @@ export interface StartFlags {
   serveRoot?: string;
   hostQueue?: string;
   quiet?: boolean;
+  /** A new manifest job: its manifest as given (checked here, staged into the destination when local). */
+  manifest?: ManifestArg;
 }
 
 /**
@@ -60,6 +63,8 @@ export interface PreparedJob {
   plan: ReturnType<typeof validateJob>;
   destination: string;
   sourceText: string;
+  /** A manifest job's plan (objects, bytes, first and last names), read whole before anything starts. */
+  manifestPlan?: ManifestPlan;
 }
 
 /**
@@ -69,10 +74,10 @@ export interface PreparedJob {
  */
 export async function prepareJob(
   input: MigrationInput,
-  flags: { dryRun?: boolean } = {},
+  flags: { dryRun?: boolean; manifest?: ManifestArg } = {},
 ): Promise<PreparedJob> {
   trace('validate');
-  const plan = validateJob(input);
+  let plan = validateJob(input);
   const destination = formatBucketUri(parseBucketUri(input.destination));
   const parsed = MigrationInputSchema.parse(input);
   const sourceText = describeSource(parsed.source);
@@ -82,6 +87,13 @@ export async function prepareJob(
   // in embedded mode it may start a dev server, and bad input must leave nothing behind.
   // When both are wrong, the destination's problem is the one reported (as when they ran one after the other).
   const src = parsed.source;
+  // A manifest is read whole first: a bad line is bad input whatever the origin's state.
+  let manifestPlan: ManifestPlan | undefined;
+  if (src.kind === 'manifest' && flags.manifest) {
+    const { planManifest } = await import('./manifest-plan.js');
+    manifestPlan = await planManifest(flags.manifest, src.filter);
+    plan = { total: manifestPlan.objects, first: manifestPlan.first ?? '-', last: manifestPlan.last ?? '-' };
+  }
   const checks = await Promise.allSettled([
     preflightDestination(destination),
     !flags.dryRun && 'baseUrl' in src ? checkOriginReachable(src.baseUrl) : undefined,
@@ -89,7 +101,7 @@ export async function prepareJob(
   for (const c of checks) if (c.status === 'rejected') throw c.reason;
   if (!flags.dryRun && src.kind === 'listing')
     await (await import('./listing-plan.js')).probeListing(src.baseUrl);
-  return { input, parsed, plan, destination, sourceText };
+  return { input, parsed, plan, destination, sourceText, ...(manifestPlan ? { manifestPlan } : {}) };
 }
 
 /**
@@ -132,13 +144,24 @@ export function workflowStartOf(
 
 export async function startJob(input: MigrationInput, flags: StartFlags): Promise<number> {
   const job = await prepareJob(input, flags);
-  const { parsed, plan, destination, sourceText } = job;
+  const { parsed, plan, destination, sourceText, manifestPlan } = job;
+  const manifest = manifestPlan ? await import('./manifest-plan.js') : undefined;
   const inputBytes = Buffer.byteLength(JSON.stringify(input));
   const src = parsed.source;
   if (flags.dryRun && isListingSource(src)) {
     const listing = await import('./listing-plan.js');
     return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize);
   }
+  if (flags.dryRun && manifest && manifestPlan)
+    return manifest.dryRunManifest(
+      manifestPlan,
+      destination,
+      sourceText,
+      parsed.options.batchSize,
+      parsed.options.skipExisting && flags.manifest && src.kind === 'manifest'
+        ? { m: flags.manifest, baseUrl: src.baseUrl, filter: src.filter }
+        : undefined,
+    );
   if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
   const log = (m: string) => {
     if (!flags.quiet) console.error(m);
@@ -167,6 +190,10 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
       starting.catch(() => undefined);
     } else if (conn.embedded) {
       ensureDaemonWorker(log);
+    }
+    if (manifest && flags.manifest?.local) {
+      const at = await manifest.stageManifest(flags.manifest.local, destination, jobId);
+      log(`manifest staged at ${at}`);
     }
     trace('start workflow');
     const { workflowType, ...start } = workflowStartOf(job, flags);
@@ -314,7 +341,8 @@ async function previewSync(destination: string, input: MigrationInputParsed): Pr
   const { openBucket } = await import('../lib/buckets/index.js');
   const { listExtraneous, sourceMatcher } = await import('../lib/source-names.js');
   const src = input.source;
-  if (isListingSource(src)) return; // refused by validateJob: a listing's names are not known up front
+  // refused by validateJob: a listing's or a manifest's names are not known up front
+  if (isListingSource(src) || src.kind === 'manifest') return;
   const isName = sourceMatcher(
     src.kind === 'list'
       ? { names: src.names, maxNames: input.options.maxNames }

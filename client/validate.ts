@@ -1,6 +1,5 @@
 // Local validation of a job, before anything is started or written. Light on purpose (pure modules only):
 // bad input must be reported without loading the Temporal SDK.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatBucketUri, parseBucketUri } from '../common/bucket-uri.js';
 import { validateObjectName } from '../common/names.js';
@@ -11,7 +10,7 @@ import {
   type MigrationInput,
 } from '../common/schemas.js';
 import { parseTemplate } from '../common/template.js';
-import { CLIError, EXIT } from './errors.js';
+import { CLIError } from './errors.js';
 
 /**
  * Validate a job locally, before anything is started or written. Throws CLIError naming the problem. A listing
@@ -27,9 +26,13 @@ export function validateJob(input: MigrationInput): {
   if (!r.success) throw new CLIError(formatZodError(r.error, 'job'));
   const src = r.data.source;
   parseBucketUri(r.data.destination);
-  if (isListingSource(src)) {
+  if (isListingSource(src) || src.kind === 'manifest') {
     if (r.data.options.sync)
-      throw new CLIError('--sync needs the source names up front: give --template or --list with it');
+      throw new CLIError(
+        src.kind === 'manifest'
+          ? '--sync is not supported with an object list (a manifest of any size): give --template with it'
+          : '--sync needs the source names up front: give --template or --list with it',
+      );
     return { total: 0, first: '', last: '', listing: true };
   }
   if (src.kind === 'list') {
@@ -70,23 +73,4 @@ export function bucketArg(text: string): string {
     return formatBucketUri(parseBucketUri(text));
   }
   return formatBucketUri(parseBucketUri(resolve(text)));
-}
-
-/** The names of an object list file: one per line, blank lines and `#` comments skipped. */
-export function readList(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CLIError(
-      `cannot read object list ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      EXIT.usage,
-    );
-  }
-  const names = text
-    .split('\n')
-    .map((l) => l.replace(/\r$/, ''))
-    .filter((l) => l.trim() !== '' && !l.startsWith('#'));
-  if (names.length === 0) throw new CLIError(`object list ${file} has no names`);
-  return names;
 }

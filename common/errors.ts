@@ -45,6 +45,11 @@ export const ErrorType = {
    * objects are reported failed and retryable, so `job resume` copies them again.
    */
   BatchFailed: 'BatchFailed',
+  /**
+   * What arrived disagrees with the manifest line that listed it: another size, or another MD5/SHA-256. Never
+   * retried and never committed (the origin holds another version than the manifest describes).
+   */
+  ManifestMismatch: 'ManifestMismatch',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -61,6 +66,7 @@ export const NON_RETRYABLE_TYPES: readonly ErrorType[] = [
   ErrorType.DestinationRejected,
   ErrorType.ServeRootDenied,
   ErrorType.ServeFailed,
+  ErrorType.ManifestMismatch,
 ];
 
 export function isRetryableType(type: string): boolean {

@@ -11,11 +11,24 @@ export const FmtRangeSchema = z.object({
   step: z.number().int().min(1).default(1),
 });
 
-/** --include / --exclude globs of a listing source (rclone semantics, lib/listing/filter.ts). */
+/** --include / --exclude globs and --prefix of a listing or manifest source (rclone semantics, lib/listing/filter.ts). */
 export const KeyFilterSchema = z.object({
+  /** Only names that start with this (a plain string, not a glob). */
+  prefix: z.string().min(1).max(1024).optional(),
   include: z.array(z.string().min(1).max(1024)).max(100).optional(),
   exclude: z.array(z.string().min(1).max(1024)).max(100).optional(),
 });
+
+/**
+ * Where a manifest is kept: `at: 'job'` — staged by the CLI into the destination as the job's file `manifest`
+ * (lib/job-files.ts: `.ferry/jobs/<job>/manifest`); `uri` — read where it is, by every worker: an http(s) URL,
+ * `s3://bucket/key`, `ais://bucket/key` or `file:///abs/path` (a path every worker host sees).
+ */
+export const ManifestRefSchema = z.union([
+  z.object({ at: z.literal('job') }),
+  z.object({ uri: z.string().min(1).max(2048) }),
+]);
+export type ManifestRef = z.infer<typeof ManifestRefSchema>;
 
 /**
  * Where the names come from.
@@ -26,6 +39,9 @@ export const KeyFilterSchema = z.object({
  * - `listing`: every file an HTTP origin lists under `baseUrl`, recursively (ferry serve's JSON or an autoindex
  *   HTML page); names are read from the listing inside activities, never carried here.
  * - `tree`: every file under a directory on a data host: served as for `directory`, then walked as `listing`.
+ * - `manifest`: `baseUrl` + each name of a manifest (common/manifest.ts), of any size; only where the manifest is
+ *   travels here, its lines are read inside activities by byte span. New jobs given a list use this kind; `list`
+ *   stays so that old histories replay and old jobs resume.
  */
 export const SourceSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -58,12 +74,22 @@ export const SourceSchema = z.discriminatedUnion('kind', [
     hostQueue: z.string().min(1),
     filter: KeyFilterSchema.optional(),
   }),
+  z.object({
+    kind: z.literal('manifest'),
+    baseUrl: z.string().url(),
+    manifest: ManifestRefSchema,
+    filter: KeyFilterSchema.optional(),
+  }),
 ]);
 export type Source = z.infer<typeof SourceSchema>;
 /** The sources whose names come from walking a listing (lib/listing). */
 export type ListingSource = Extract<Source, { kind: 'listing' | 'tree' }>;
+/** A manifest source: names read from a manifest by byte span inside activities. */
+export type ManifestSource = Extract<Source, { kind: 'manifest' }>;
+/** The sources walked by the listing branch (workflows/listing-job.ts): scanned for batch boundaries. */
+export type ScannedSource = ListingSource | ManifestSource;
 /** The sources whose names are given: a template or an explicit list. */
-export type NamedSource = Exclude<Source, ListingSource>;
+export type NamedSource = Exclude<Source, ScannedSource>;
 export function isListingSource(s: Source): s is ListingSource {
   return s.kind === 'listing' || s.kind === 'tree';
 }
@@ -144,7 +170,15 @@ export const CarrySchema = z.object({
   /** Workflow ID of the serveWorkflow child holding step 1's file server. */
   serveId: z.string().optional(),
   /** Listing sources: the walk's cursor. `after` is the last key dispatched; `done` once the walk ended. */
-  scan: z.object({ after: z.string().optional(), done: z.boolean() }).optional(),
+  scan: z
+    .object({
+      after: z.string().optional(),
+      /** Manifest sources: byte offset and line number (1-based lines before it) of the next line to dispatch. */
+      offset: z.number().int().min(0).optional(),
+      line: z.number().int().min(0).optional(),
+      done: z.boolean(),
+    })
+    .optional(),
 });
 export type Carry = z.infer<typeof CarrySchema>;
 
@@ -246,6 +280,16 @@ export const CopyBatchInputSchema = z.object({
       filter: KeyFilterSchema.optional(),
     })
     .optional(),
+  /** Manifest sources: the batch is the manifest's bytes [start, end), whose first line is line `line` + 1. */
+  manifest: z
+    .object({
+      ref: ManifestRefSchema,
+      start: z.number().int().min(0),
+      end: z.number().int().min(1),
+      line: z.number().int().min(0),
+      filter: KeyFilterSchema.optional(),
+    })
+    .optional(),
   maxNames: z.number().int().min(1),
   start: z.number().int().min(0),
   end: z.number().int().min(1),
@@ -287,6 +331,34 @@ export const ScanListingOutputSchema = z.object({
   done: z.boolean(),
 });
 export type ScanListingOutput = z.infer<typeof ScanListingOutputSchema>;
+
+/** One scanManifest activity: read the manifest on from byte `offset` and return the next batch boundaries. */
+export const ScanManifestInputSchema = z.object({
+  jobId: z.string().min(1),
+  destination: z.string().min(1),
+  ref: ManifestRefSchema,
+  offset: z.number().int().min(0),
+  /** Lines before `offset` (for line numbers in messages). */
+  line: z.number().int().min(0),
+  filter: KeyFilterSchema.optional(),
+  batchSize: z.number().int().min(1).max(10_000),
+  maxBatches: z.number().int().min(1).max(64),
+});
+export type ScanManifestInput = z.infer<typeof ScanManifestInputSchema>;
+
+export const ScanManifestOutputSchema = z.object({
+  /** Each batch: the byte offset just past its last line, the lines read up to there, how many objects. */
+  batches: z.array(
+    z.object({
+      end: z.number().int().min(1),
+      line: z.number().int().min(1),
+      count: z.number().int().min(1),
+    }),
+  ),
+  /** The manifest's end was reached. */
+  done: z.boolean(),
+});
+export type ScanManifestOutput = z.infer<typeof ScanManifestOutputSchema>;
 
 /** Format zod issues as `path: message` lines for users. */
 export function formatZodError(err: z.ZodError, what: string): string {

@@ -61,6 +61,8 @@ export function describeSource(s: Source): string {
       return `${s.baseUrl} (whole listing)`;
     case 'tree':
       return `${s.root}/ (whole tree, served by ${s.hostQueue})`;
+    case 'manifest':
+      return `${s.baseUrl} (names from ${'uri' in s.manifest ? s.manifest.uri : 'the staged manifest'})`;
   }
 }
 

@@ -21,6 +21,20 @@ export function namer(
   templates: TemplateCache,
   listed?: string[],
 ): (i: number) => string {
+  if (input.manifest && listed) {
+    // A manifest span read again by the batch: fewer lines than the scan counted means the manifest changed
+    // since (a remote one replaced); the positions left over fail, reported, never retried.
+    const base = input.start;
+    return (i) => {
+      const v = listed[i - base];
+      if (v === undefined)
+        throw new FerryError(
+          ErrorType.SourceNotFound,
+          `manifest bytes ${input.manifest!.start}-${input.manifest!.end} hold ${listed.length} of the ${input.end - input.start} names scanned: the manifest changed since`,
+        );
+      return v;
+    };
+  }
   if (input.listing && listed) {
     // A listing span walked again by the batch: fewer names than the scan counted means files were deleted
     // since; the positions left over fail as SourceNotFound (reported, never retried).

@@ -3,6 +3,9 @@
 // only batch boundaries (the last key of each batch of `batchSize` names, ≤ 16 per call), a batch is the span
 // (afterKey, lastKey] that copyBatch walks again itself, and continue-as-new carries just the last key
 // dispatched. Indexes are positions in walk order, assigned as the scan counts names.
+// A `manifest` source runs the same loop with byte spans: scanManifest returns where each batch's lines end in
+// the manifest (an offset, ≤ 16 per call), a batch reads its bytes [start, end) itself, and continue-as-new
+// carries the offset. The listing kinds' commands are unchanged by this (their corpus replays).
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -22,7 +25,7 @@ import {
   type CopyBatchInput,
   type CopyBatchOutput,
   type JobOptions,
-  type ListingSource,
+  type ScannedSource,
   type MigrationInputParsed,
   type MigrationReport,
 } from '../common/schemas.js';
@@ -36,13 +39,12 @@ import { finishJob } from './finish.js';
 /** Batch boundaries per scanListing call: ≤ 16 keys of ≤ 1 KiB each in its result. */
 const SCAN_BATCHES = 16;
 
-interface Span {
-  afterKey: string | undefined;
-  lastKey: string;
-  count: number;
-}
+/** A listing's key span (afterKey, lastKey], or a manifest's byte span [start, end) after `line` lines. */
+type Span =
+  | { afterKey: string | undefined; lastKey: string; count: number }
+  | { start: number; end: number; line: number; lines: number; count: number };
 
-export async function listingJob(input: MigrationInputParsed, src: ListingSource): Promise<MigrationReport> {
+export async function listingJob(input: MigrationInputParsed, src: ScannedSource): Promise<MigrationReport> {
   const info = workflowInfo();
   const jobId = info.workflowId;
   const opts: JobOptions = { ...input.options };
@@ -60,6 +62,9 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
   let dispatched = carry.scan?.after;
   /** Where the next scan starts: the last boundary already pending. */
   let scanFrom = dispatched;
+  /** Manifest: byte offset and lines read up to the last dispatched batch, and up to the last pending one. */
+  let dispatchedAt = { offset: carry.scan?.offset ?? 0, line: carry.scan?.line ?? 0 };
+  let scanAt = dispatchedAt;
   let scanDone = carry.scan?.done ?? false;
   const pending: Span[] = [];
 
@@ -98,15 +103,28 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / Math.max(1, opts.window) : 0,
       start: cursor,
       end: cursor + span.count,
-      listing: {
-        ...(span.afterKey !== undefined ? { afterKey: span.afterKey } : {}),
-        lastKey: span.lastKey,
-        ...(src.filter ? { filter: src.filter } : {}),
-      },
+      ...('lastKey' in span
+        ? {
+            listing: {
+              ...(span.afterKey !== undefined ? { afterKey: span.afterKey } : {}),
+              lastKey: span.lastKey,
+              ...(src.filter ? { filter: src.filter } : {}),
+            },
+          }
+        : {
+            manifest: {
+              ref: src.kind === 'manifest' ? src.manifest : { at: 'job' as const },
+              start: span.start,
+              end: span.end,
+              line: span.line,
+              ...(src.filter ? { filter: src.filter } : {}),
+            },
+          }),
     };
     const indexes = [cursor, cursor + span.count];
     cursor += span.count;
-    dispatched = span.lastKey;
+    if ('lastKey' in span) dispatched = span.lastKey;
+    else dispatchedAt = { offset: span.end, line: span.line + span.lines };
     status.inFlight++;
     lanes += concurrency;
     void scope
@@ -123,6 +141,26 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
   };
   const scan = async (): Promise<void> => {
     try {
+      if (src.kind === 'manifest') {
+        const r = await scans.scanManifest({
+          jobId,
+          destination,
+          ref: src.manifest,
+          offset: scanAt.offset,
+          line: scanAt.line,
+          ...(src.filter ? { filter: src.filter } : {}),
+          batchSize: opts.batchSize,
+          maxBatches: SCAN_BATCHES,
+        });
+        for (const b of r.batches) {
+          const lines = b.line - scanAt.line;
+          pending.push({ start: scanAt.offset, end: b.end, line: scanAt.line, lines, count: b.count });
+          scanAt = { offset: b.end, line: b.line };
+          facts.space += b.count;
+        }
+        scanDone = r.done;
+        return;
+      }
       const r = await scans.scanListing({
         baseUrl: baseUrl(),
         ...(scanFrom !== undefined ? { afterKey: scanFrom } : {}),
@@ -140,7 +178,7 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
       const cause = err instanceof ActivityFailure ? err.cause : err;
       throw ApplicationFailure.create({
         type: cause instanceof ApplicationFailure && cause.type ? cause.type : ErrorType.SourceUnavailable,
-        message: `walking ${baseUrl()}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        message: `${src.kind === 'manifest' ? 'reading the manifest' : `walking ${baseUrl()}`}: ${cause instanceof Error ? cause.message : String(cause)}`,
         nonRetryable: true,
       });
     }
@@ -180,7 +218,11 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
       await condition(allHandlersFinished);
       const next = {
         ...nextCarry(carry, cursor, ledger, status, serveId),
-        scan: { ...(dispatched !== undefined ? { after: dispatched } : {}), done: finished() },
+        scan: {
+          ...(dispatched !== undefined ? { after: dispatched } : {}),
+          ...(src.kind === 'manifest' ? dispatchedAt : {}),
+          done: finished(),
+        },
       };
       await continueAsNew<(i: MigrationInputParsed) => Promise<MigrationReport>>({
         ...input,

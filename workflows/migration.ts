@@ -50,9 +50,9 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
   const jobId = info.workflowId;
   const opts: JobOptions = { ...input.options };
   const src = input.source;
-  // Names read from a listing: a branch of its own (listing-job.ts), so that template and list jobs run
+  // Names read from a listing or a manifest: a branch of its own (listing-job.ts), so that template and list jobs run
   // exactly the code their recorded histories were made with.
-  if (isListingSource(src)) return listingJob(input, src);
+  if (isListingSource(src) || src.kind === 'manifest') return listingJob(input, src);
   const destination = formatBucketUri(parseBucketUri(input.destination));
   const sourceText = describeSource(src);
 

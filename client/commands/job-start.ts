@@ -6,12 +6,13 @@ import type { MigrationInput } from '../../common/schemas.js';
 import { splitUrlTemplate } from '../../common/source.js';
 import { CLIError } from '../errors.js';
 import { addJobOptions, buildOptions, fmtOf, runFlags, type JobOpts } from '../job-options.js';
-import { collect, filterOf } from '../listing-filter.js';
-import { bucketArg, readList, validateJob } from '../validate.js';
+import { addFilterOptions, filterOf, type FilterOpts } from '../listing-filter.js';
+import { manifestArg, type ManifestArg } from '../manifest-plan.js';
+import { bucketArg, validateJob } from '../validate.js';
 
 export function register(job: Command): void {
-  addStartCommands(job.command('start').description('start a job'), ({ kind, input, opts }) =>
-    startNew(kind, input, opts),
+  addStartCommands(job.command('start').description('start a job'), ({ kind, input, opts, manifest }) =>
+    startNew(kind, input, opts, manifest),
   );
 }
 
@@ -20,6 +21,8 @@ export interface NewJob {
   kind: JobKind;
   input: MigrationInput;
   opts: JobOpts;
+  /** `--object-list`/`--list`: where the manifest is (a local file is staged into the destination at start). */
+  manifest?: ManifestArg;
 }
 
 /**
@@ -29,24 +32,36 @@ export interface NewJob {
  */
 export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise<number>): void {
   addJobOptions(
-    start
-      .command('download')
-      .description(
-        'download templated URLs into a bucket, e.g. "http://host:51061/abc/shard-{001..999}.tar" ais://abc',
-      )
-      .argument('<url-template>', 'URL with an AIStore template in its object part')
-      .argument('<bucket>', 'destination: path, file:///abs, s3://bucket, ais://bucket')
-      .option(
-        '--object-list <file>',
-        'names to download (one per line) relative to <url-template> used as the base URL',
-      ),
-  ).action(async (urlTemplate: string, bucket: string, o: JobOpts & { objectList?: string }) => {
+    addFilterOptions(
+      start
+        .command('download')
+        .description(
+          'download templated URLs into a bucket, e.g. "http://host:51061/abc/shard-{001..999}.tar" ais://abc',
+        )
+        .argument('<url-template>', 'URL with an AIStore template in its object part')
+        .argument('<bucket>', 'destination: path, file:///abs, s3://bucket, ais://bucket')
+        .option(
+          '--object-list <manifest>',
+          'names to download relative to <url-template> used as the base URL: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
+        ),
+      '--object-list only',
+    ),
+  ).action(async (urlTemplate: string, bucket: string, o: JobOpts & FilterOpts & { objectList?: string }) => {
     let source: MigrationInput['source'];
     if (o.objectList) {
       const base = urlTemplate.endsWith('/') ? urlTemplate : `${urlTemplate}/`;
       splitUrlTemplate(`${base}x`);
-      source = { kind: 'list', baseUrl: base, names: readList(o.objectList) };
+      const m = manifestArg(o.objectList);
+      source = { kind: 'manifest', baseUrl: base, manifest: m.ref, ...filterOf(o, true) };
+      process.exitCode = await onJob({
+        kind: 'download',
+        input: jobInput(source, bucket, o),
+        opts: o,
+        manifest: m,
+      });
+      return;
     } else {
+      filterOf(o, false);
       const { baseUrl, template } = splitUrlTemplate(urlTemplate);
       const fmt = fmtOf(o);
       source = { kind: 'template', baseUrl, template, ...(fmt ? { fmt } : {}) };
@@ -54,42 +69,44 @@ export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise
     process.exitCode = await onJob({ kind: 'download', input: jobInput(source, bucket, o), opts: o });
   });
   addJobOptions(
-    start
-      .command('prefetch')
-      .description(
-        'copy names of a template or list from an HTTP origin into a bucket; with neither, every file its listing shows, recursively',
-      )
-      .argument('<origin>', 'origin base URL, e.g. http://host:51061/abc/')
-      .argument('<bucket>', 'destination bucket')
-      .option('--template <t>', 'object-name template, e.g. shard-{001..999}.tar')
-      .option('--list <file>', 'object names, one per line')
-      .option(
-        '--include <glob>',
-        'whole listing only: copy only matching files (repeatable; rclone globs)',
-        collect,
-      )
-      .option(
-        '--exclude <glob>',
-        'whole listing only: leave matching files out (repeatable; rclone globs)',
-        collect,
-      ),
+    addFilterOptions(
+      start
+        .command('prefetch')
+        .description(
+          'copy names of a template or list from an HTTP origin into a bucket; with neither, every file its listing shows, recursively',
+        )
+        .argument('<origin>', 'origin base URL, e.g. http://host:51061/abc/')
+        .argument('<bucket>', 'destination bucket')
+        .option('--template <t>', 'object-name template, e.g. shard-{001..999}.tar')
+        .option(
+          '--list <manifest>',
+          'object names: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
+        ),
+      'whole listing or --list',
+    ),
   ).action(
     async (
       origin: string,
       bucket: string,
-      o: JobOpts & { template?: string; list?: string; include?: string[]; exclude?: string[] },
+      o: JobOpts & FilterOpts & { template?: string; list?: string },
     ) => {
       if (o.template && o.list) throw new CLIError('prefetch: give at most one of --template or --list');
       const base = origin.endsWith('/') ? origin : `${origin}/`;
       const { baseUrl } = splitUrlTemplate(`${base}x`);
       const fmt = fmtOf(o);
+      const m = o.list ? manifestArg(o.list) : undefined;
       const source: MigrationInput['source'] = o.template
         ? { kind: 'template', baseUrl, template: o.template, ...(fmt ? { fmt } : {}) }
-        : o.list
-          ? { kind: 'list', baseUrl, names: readList(o.list) }
+        : m
+          ? { kind: 'manifest', baseUrl, manifest: m.ref, ...filterOf(o, true) }
           : { kind: 'listing', baseUrl, ...filterOf(o, true) };
-      if (o.template || o.list) filterOf(o, false);
-      process.exitCode = await onJob({ kind: 'prefetch', input: jobInput(source, bucket, o), opts: o });
+      if (o.template) filterOf(o, false);
+      process.exitCode = await onJob({
+        kind: 'prefetch',
+        input: jobInput(source, bucket, o),
+        opts: o,
+        ...(m ? { manifest: m } : {}),
+      });
     },
   );
 }
@@ -106,8 +123,13 @@ export function jobInput(source: MigrationInput['source'], bucket: string, o: Jo
 
 // --- internal ---
 /** Validate before loading the SDK, then mint the job's ID and start it. */
-async function startNew(kind: JobKind, input: MigrationInput, o: JobOpts): Promise<number> {
+async function startNew(
+  kind: JobKind,
+  input: MigrationInput,
+  o: JobOpts,
+  manifest?: ManifestArg,
+): Promise<number> {
   validateJob(input);
   const [{ startJob }, { mintJobId }] = await Promise.all([import('../start-job.js'), import('../ids.js')]);
-  return startJob(input, { ...runFlags(o), jobId: mintJobId(kind) });
+  return startJob(input, { ...runFlags(o), jobId: mintJobId(kind), ...(manifest ? { manifest } : {}) });
 }

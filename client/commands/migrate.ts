@@ -7,48 +7,37 @@ import type { Command } from 'commander';
 import { hostQueueName } from '../../common/queues.js';
 import { CLIError } from '../errors.js';
 import { addJobOptions, fmtOf, runFlags, type JobOpts } from '../job-options.js';
-import { collect, filterOf } from '../listing-filter.js';
+import { addFilterOptions, filterOf, type FilterOpts } from '../listing-filter.js';
 import { validateJob } from '../validate.js';
 import { jobInput } from './job-start.js';
 
 export function register(program: Command): void {
   addJobOptions(
-    program
-      .command('migrate')
-      .description(
-        "both steps in one durable workflow: serve DIR on this host and copy its files (all, or the template's names) into BUCKET",
-      )
-      .argument('<dir>', 'source directory (on this host)')
-      .argument('<bucket>', 'destination bucket')
-      .option(
-        '--template <t>',
-        'object names relative to <dir>, e.g. shard-{001..999}.tar (default: every file under <dir>, recursively)',
-      )
-      .option(
-        '--include <glob>',
-        'whole tree only: copy only matching files (repeatable; rclone globs)',
-        collect,
-      )
-      .option(
-        '--exclude <glob>',
-        'whole tree only: leave matching files out (repeatable; rclone globs)',
-        collect,
-      )
-      .option(
-        '--no-wait',
-        'start and return (a worker with --serve-root covering <dir> must run on this host)',
-      )
-      .option(
-        '--host <name>',
-        'the data host, when <dir> is on another machine running `ferry worker --serve-root` (implies --no-wait)',
-      ),
+    addFilterOptions(
+      program
+        .command('migrate')
+        .description(
+          "both steps in one durable workflow: serve DIR on this host and copy its files (all, or the template's names) into BUCKET",
+        )
+        .argument('<dir>', 'source directory (on this host)')
+        .argument('<bucket>', 'destination bucket')
+        .option(
+          '--template <t>',
+          'object names relative to <dir>, e.g. shard-{001..999}.tar (default: every file under <dir>, recursively)',
+        )
+        .option(
+          '--no-wait',
+          'start and return (a worker with --serve-root covering <dir> must run on this host)',
+        )
+        .option(
+          '--host <name>',
+          'the data host, when <dir> is on another machine running `ferry worker --serve-root` (implies --no-wait)',
+        ),
+      'whole tree only',
+    ),
     { wait: false },
   ).action(
-    async (
-      dir: string,
-      bucket: string,
-      o: JobOpts & { template?: string; host?: string; include?: string[]; exclude?: string[] },
-    ) => {
+    async (dir: string, bucket: string, o: JobOpts & FilterOpts & { template?: string; host?: string }) => {
       const root = resolve(dir);
       if (!o.host && (!existsSync(root) || !statSync(root).isDirectory()))
         throw new CLIError(`migrate: ${root} is not a directory`);

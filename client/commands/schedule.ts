@@ -171,5 +171,10 @@ async function jobOf(args: string[]): Promise<NewJob> {
   if (o.wait)
     throw new CLIError('schedule create: --wait is for `job start`; a schedule runs on `ferry worker`s');
   if (o.dryRun) throw new CLIError('schedule create: --dry-run is for `job start`; try the job there first');
+  // Each run is a job of its own, started by the server: a local file cannot be staged for runs not yet started.
+  if (found.manifest?.local)
+    throw new CLIError(
+      'schedule create: a schedule reads its manifest afresh each run: give it as an http(s)://, s3://, ais:// or file:// URI, not a local path',
+    );
   return found;
 }

@@ -161,5 +161,5 @@ test('migrate --include/--exclude copies only the matching files of the tree', a
   await assertCopied(root, bucket, want);
   const bad = await h.run(['migrate', root, bucket, '--template', 'a.txt', '--include', '*']);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /apply to whole-tree jobs/);
+  assert.match(bad.stderr, /apply to whole-tree and object-list jobs \(not to --template\)/);
 });

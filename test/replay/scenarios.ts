@@ -487,6 +487,61 @@ export const scenarios: Scenario[] = [
       ];
     },
   },
+  {
+    name: 'manifest',
+    server: 'can',
+    files: ['migration-manifest-first', 'migration-manifest-last'],
+    async run(ctx) {
+      const src = join(ctx.dir, 'src');
+      const { names } = makeDataset(src, {
+        count: 40,
+        name: (i) => `m${i % 3}/n ${pad2(i)}.bin`,
+        size: 8,
+      });
+      // A manifest with sizes (one wrong: ManifestMismatch), a comment, a blank line and CRLF endings.
+      const lines = names.map((n, i) => `${n}\t${i === 4 ? 9 : 8}\r`);
+      const manifest = join(ctx.dir, 'manifest.tsv');
+      writeFileSync(manifest, `# name, size\n\n${lines.join('\n')}\n`);
+      const url = await ctx.serve(src);
+      const r = await ctx.ferry(
+        [
+          'job',
+          'start',
+          'prefetch',
+          url,
+          join(ctx.dir, 'bucket'),
+          '--list',
+          manifest,
+          '--exclude',
+          'm2/*',
+          '--batch-size',
+          '1',
+          '--wait',
+          '-q',
+        ],
+        3,
+      );
+      const id = jobIdOf(r);
+      ctx.alias(id, '$JOB');
+      const runs = await runChain(ctx.client, id);
+      if (runs.length < 2) throw new Error(`job ${id} ran ${runs.length} time(s); add objects`);
+      return [
+        {
+          file: this.files[0]!,
+          workflowId: id,
+          runId: runs[0]!,
+          shape:
+            'prefetch of a staged manifest (sizes, --exclude, one size mismatch), batch-size 1: first run, continues as new mid-manifest',
+        },
+        {
+          file: this.files[1]!,
+          workflowId: id,
+          runId: runs.at(-1)!,
+          shape: `last run (${runs.length}): resumes at the carried byte offset, completes with the mismatch failed`,
+        },
+      ];
+    },
+  },
 ];
 
 export async function fetchRun(client: Client, workflowId: string, runId: string): Promise<History> {

@@ -1,0 +1,196 @@
+// Scale of whole trees and manifests (issue 11, point 7; not in CI): N small files (default 1,000,000) on a
+// fresh ext4 image (bench/dest-fs.ts, as root; else a directory beside bench/data), copied into a local bucket
+// twice — walked (`ferry migrate DIR BUCKET`, no names given) and through an N-line manifest
+// (`ferry job start download URL BUCKET --object-list FILE`) — each with one `ferry worker` on its own dev server.
+// Reports per case: wall time; objects/s over the first and the last tenth of the objects (from the job's
+// progress query, sampled every second; the last must be ≥ 0.8× the first); the worker's peak RSS (VmHWM,
+// < 400 MiB); the largest run's history events (< 10,000); the number of runs.
+//
+//   node dist/bench/scale.js [--files N] [--dest-dir DIR] [--json OUT]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startDevServer } from '../devserver/temporal.js';
+import { repoRoot } from '../devserver/paths.js';
+import type { Progress } from '../common/schemas.js';
+import { prepareDestFs } from './dest-fs.js';
+
+const CLI = join(repoRoot, 'dist', 'client', 'main.js');
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const FILES = Number(arg('--files') ?? 1_000_000);
+const DIRS = Math.max(1, Math.round(Math.sqrt(FILES)));
+const log = (m: string) => console.error(`[scale] ${m}`);
+
+interface CaseResult {
+  case: string;
+  objects: number;
+  wallS: number;
+  firstTenthObjPerS: number;
+  lastTenthObjPerS: number;
+  ratio: number;
+  workerPeakRssMiB: number;
+  largestRunEvents: number;
+  runs: number;
+}
+
+const name = (i: number) => `d${String(i % DIRS).padStart(4, '0')}/f-${String(i).padStart(7, '0')}.bin`;
+
+function makeTree(root: string): void {
+  const t0 = Date.now();
+  for (let d = 0; d < DIRS; d++) mkdirSync(join(root, `d${String(d).padStart(4, '0')}`), { recursive: true });
+  const body = Buffer.alloc(64, 7);
+  for (let i = 0; i < FILES; i++) writeFileSync(join(root, name(i)), body);
+  log(`made ${FILES} files of 64 B in ${DIRS} dirs in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+function ferry(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function output(p: ChildProcess): Promise<string> {
+  let out = '';
+  p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((r) => p.on('exit', r));
+  if (code !== 0) throw new Error(`ferry exited ${code}: ${out}`);
+  return out;
+}
+
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function runCase(
+  label: string,
+  start: (env: NodeJS.ProcessEnv) => Promise<string>,
+  workerArgs: string[],
+  dataRoot: string,
+): Promise<CaseResult> {
+  const server = await startDevServer({ uiPort: false, dbFile: join(dataRoot, `${label}-temporal.db`) });
+  const env = { ...process.env, TEMPORAL_ADDRESS: server.address, FERRY_TASK_QUEUE: `scale-${label}` };
+  const worker = ferry(['worker', ...workerArgs], env);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  try {
+    const t0 = Date.now();
+    const jobId = (await start(env)).split('\n')[0]!.trim();
+    log(`${label}: job ${jobId}`);
+    const samples: { t: number; done: number; total: number }[] = [];
+    const handle = client.workflow.getHandle(jobId);
+    let closed = false;
+    void handle.result().finally(() => (closed = true));
+    while (!closed) {
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        const p = await handle.query<Progress>('progress');
+        samples.push({ t: Date.now(), done: p.done, total: p.total });
+        if (samples.length % 30 === 0) log(`${label}: ${p.done} done`);
+      } catch {
+        // between runs (continue-as-new) the query may miss; the next sample counts
+      }
+    }
+    const wallS = (Date.now() - t0) / 1000;
+    const rate = (from: number, to: number) => {
+      const a = samples.find((s) => s.done >= from) ?? samples[0]!;
+      const b = samples.find((s) => s.done >= to) ?? samples.at(-1)!;
+      return (b.done - a.done) / Math.max(0.001, (b.t - a.t) / 1000);
+    };
+    const tenth = FILES / 10;
+    const first = rate(0, tenth);
+    const last = rate(FILES - tenth, FILES);
+    const lengths: number[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` }))
+      lengths.push(wf.historyLength);
+    return {
+      case: label,
+      objects: FILES,
+      wallS,
+      firstTenthObjPerS: Math.round(first),
+      lastTenthObjPerS: Math.round(last),
+      ratio: Number((last / first).toFixed(2)),
+      workerPeakRssMiB: Math.round(peakRssMiB(worker.pid!)),
+      largestRunEvents: Math.max(...lengths),
+      runs: lengths.length,
+    };
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.on('exit', r));
+    await connection.close();
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const dataRoot = join(repoRoot, 'bench', 'data');
+  mkdirSync(dataRoot, { recursive: true });
+  const fs = prepareDestFs(dataRoot, arg('--dest-dir'), log);
+  const results: CaseResult[] = [];
+  try {
+    const src = join(fs.root, 'src');
+    makeTree(src);
+    results.push(
+      await runCase(
+        'tree',
+        (env) => output(ferry(['migrate', src, join(fs.root, 'tree-bucket'), '--no-wait', '-q'], env)),
+        ['--serve-root', src],
+        dataRoot,
+      ),
+    );
+    const manifest = join(fs.root, 'manifest.tsv');
+    writeFileSync(manifest, Array.from({ length: FILES }, (_, i) => `${name(i)}\t64\n`).join(''));
+    const serve = ferry(['serve', src, '--port', '0'], process.env);
+    const url = await new Promise<string>((resolve) => {
+      serve.stdout!.on('data', (c: Buffer) => {
+        const m = /serving .+? at (https?:\/\/\S+)/.exec(c.toString());
+        if (m) resolve(m[1]!);
+      });
+    });
+    try {
+      results.push(
+        await runCase(
+          'manifest',
+          (env) =>
+            output(
+              ferry(
+                [
+                  'job',
+                  'start',
+                  'download',
+                  url,
+                  join(fs.root, 'manifest-bucket'),
+                  '--object-list',
+                  manifest,
+                  '-q',
+                ],
+                env,
+              ),
+            ),
+          [],
+          dataRoot,
+        ),
+      );
+    } finally {
+      serve.kill('SIGTERM');
+    }
+  } finally {
+    fs.release();
+  }
+  console.log(`filesystem: ${fs.describe}`);
+  for (const r of results)
+    console.log(
+      `${r.case}: ${r.objects} objects in ${r.wallS.toFixed(0)} s; first tenth ${r.firstTenthObjPerS} obj/s, last tenth ` +
+        `${r.lastTenthObjPerS} obj/s (×${r.ratio}); worker peak RSS ${r.workerPeakRssMiB} MiB; largest run ` +
+        `${r.largestRunEvents} events; ${r.runs} runs`,
+    );
+  const out = arg('--json');
+  if (out) writeFileSync(out, JSON.stringify({ filesystem: fs.describe, results }, null, 2));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
