@@ -14,6 +14,7 @@ import {
 } from '../common/schemas.js';
 import { BatchCheckpoint } from '../lib/batch-checkpoint.js';
 import type { Bucket, ObjectInfo } from '../lib/buckets/index.js';
+import { DEFAULT_CHECKSUM, createHasher, hasRecordedChecksum, recorded } from '../lib/checksum.js';
 import { FerryError, classifyError, redactUrl, toApplicationFailure } from '../lib/classify-error.js';
 import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '../lib/copy-plan.js';
 import { sharedListing } from '../lib/listing/cache.js';
@@ -87,6 +88,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     ticker.unref();
 
     const limiter = input.limitBps > 0 ? new RateLimiter(input.limitBps) : undefined;
+    const algo = input.checksum ?? DEFAULT_CHECKSUM;
     let next = 0;
     const signal = ctx.cancellationSignal;
     /** The origin asked for quiet (429/503 + Retry-After): start no more objects; the retry waits this long. */
@@ -103,7 +105,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         if (existing) {
           // Written by an earlier attempt of this job after its last checkpoint: that write was atomic and
           // complete, so it counts as copied instead of being copied twice.
-          if (isRetry && existing.meta?.jobId === input.jobId && existing.meta.sha256) {
+          if (isRetry && existing.meta?.jobId === input.jobId && hasRecordedChecksum(existing.meta, algo)) {
             state.copied(p, existing.size);
             return;
           }
@@ -125,10 +127,10 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       if (bucket.putBytes && head.size !== undefined && head.size <= (bucket.putBytesMax ?? 0) && !limiter) {
         // Small object into a bucket that buffers small objects anyway: receive, hash and check it here, with
         // no stream in between (a Transform per object cost ~10% of the CPU of 10,000 × 64 KiB).
-        const { chunks, sha256 } = await receiveWhole(body, head.size, url);
+        const { chunks, digest } = await receiveWhole(body, head.size, url, await createHasher(algo));
         info = await bucket.putBytes(name, chunks, {
           ...contentType,
-          meta: { ...meta, sha256 },
+          meta: { ...meta, ...recorded(algo, digest) },
           bytes: head.size,
           signal,
         });
@@ -136,13 +138,14 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         state.copied(p, info.size);
         return;
       }
-      const hasher = new HashCounter(limiter);
+      const hasher = new HashCounter(await createHasher(algo), limiter);
       link(body, hasher);
       try {
         info = await bucket.put(name, hasher, {
           size: head.size,
           ...contentType,
           meta,
+          checksum: algo,
           beforeCommit: () => {
             if (head.size !== undefined && hasher.bytes !== head.size) {
               throw new FerryError(
@@ -150,7 +153,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
                 `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
               );
             }
-            return { sha256: hasher.digest(), bytes: hasher.bytes };
+            return { ...recorded(algo, hasher.digest()), bytes: hasher.bytes };
           },
           signal,
         });

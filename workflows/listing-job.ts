@@ -86,6 +86,8 @@ export async function listingJob(input: MigrationInputParsed, src: ListingSource
       destination,
       concurrency: Math.max(1, Math.ceil(opts.maxConns / Math.max(1, sharing))),
       skipExisting: opts.skipExisting,
+      checksum: opts.checksum,
+      streams: opts.streams,
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / Math.max(1, opts.window) : 0,
       start: cursor,
       end: cursor + span.count,

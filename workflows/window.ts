@@ -50,6 +50,8 @@ export class BatchWindow {
       destination: this.deps.destination,
       concurrency: Math.max(1, Math.ceil(opts.maxConns / window)),
       skipExisting: opts.skipExisting,
+      checksum: opts.checksum,
+      streams: opts.streams,
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / window : 0,
       ...(src.kind === 'list' ? {} : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}) }),
     };

@@ -109,16 +109,16 @@ export class LocalBucket implements Bucket {
       await pipeline(body, createWriteStream(tmp, { highWaterMark: 1 << 20 }), {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      const { sha256, bytes } = opts.beforeCommit();
+      const { bytes, ...sums } = opts.beforeCommit();
       const st = await stat(tmp);
-      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
+      const sidecar: Sidecar = { ...opts.meta, ...sums, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
       await this.mkdirOnce(dirname(final));
       const scPath = this.sidecarPath(name);
       await this.mkdirOnce(dirname(scPath));
       // Sidecar first, data rename last: the rename is the commit point.
       await writeFile(scPath, JSON.stringify(sidecar));
       await rename(tmp, final);
-      return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, sha256 } };
+      return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, ...sums } };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
@@ -129,19 +129,19 @@ export class LocalBucket implements Bucket {
   private async putSmall(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
     const chunks = await readAll(body, opts.signal);
     // Length and checksum are known before anything touches the disk: a short body writes nothing at all.
-    const { sha256, bytes } = opts.beforeCommit();
-    return this.commitSmall(name, chunks, { ...opts.meta, sha256 }, bytes);
+    const { bytes, ...sums } = opts.beforeCommit();
+    return this.commitSmall(name, chunks, { ...opts.meta, ...sums }, bytes);
   }
 
   /** The copy's fast path for small objects (see Bucket.putBytes): received, hashed and checked by the caller. */
   async putBytes(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo> {
     this.checkName(name);
     if (opts.bytes > SMALL_OBJECT_MAX || Date.now() < this.asyncUntil) {
-      const { sha256, ...meta } = opts.meta;
+      const { sha256, checksum, ...meta } = opts.meta;
       return this.put(name, Readable.from(chunks), {
         size: opts.bytes,
         meta,
-        beforeCommit: () => ({ sha256, bytes: opts.bytes }),
+        beforeCommit: () => ({ sha256, checksum, bytes: opts.bytes }),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     }

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  DeleteObjectCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
   type CompletedPart,
@@ -22,6 +23,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
+import { checksumMismatch, parseChecksum, toBase64 } from '../checksum.js';
+import { checksumField, s3Algorithm, s3ChecksumType, storedChecksum } from './s3-checksum.js';
 import { MiB, type S3Settings } from './s3-client.js';
 import type { ObjectInfo, PutOptions } from './types.js';
 import { anySignal, metaToWire } from './wire.js';
@@ -39,8 +42,8 @@ export interface MultipartUpload {
   key: string;
   name: string;
   settings: Pick<S3Settings, 'partSize' | 'queueSize'>;
-  /** Runs after CompleteMultipartUpload with the object's sha256; a throw aborts like any other failure. */
-  afterComplete: (sha256: string) => Promise<void>;
+  /** Runs after CompleteMultipartUpload with the checksums the server does not keep (tags them). */
+  afterComplete: (sums: { sha256?: string; checksum?: string }) => Promise<void>;
 }
 
 /** Uploads `body` in parts; completes the upload only once opts.beforeCommit has passed. */
@@ -51,13 +54,18 @@ export async function putMultipart(
 ): Promise<ObjectInfo> {
   const { key, name } = u;
   const { partSize, queueSize } = partPlan(opts.size, u.settings);
+  const algo = opts.checksum ?? 'none';
+  const { algorithm, own } = s3Algorithm(algo);
+  const checksumType = s3ChecksumType(algo);
+  const field = checksumField(algorithm);
   const created = await u.client.send(
     new CreateMultipartUploadCommand({
       Bucket: u.bucket,
       Key: key,
       ...(opts.contentType ? { ContentType: opts.contentType } : {}),
       Metadata: metaToWire(opts.meta),
-      ChecksumAlgorithm: 'SHA256',
+      ChecksumAlgorithm: algorithm,
+      ChecksumType: checksumType,
     }),
     opts.signal ? { abortSignal: opts.signal } : {},
   );
@@ -100,7 +108,7 @@ export async function putMultipart(
             PartNumber: n,
             Body: data,
             ContentLength: data.length,
-            ChecksumAlgorithm: 'SHA256',
+            ChecksumAlgorithm: algorithm,
           }),
           { abortSignal: signal },
         )
@@ -108,7 +116,7 @@ export async function putMultipart(
           parts.push({
             PartNumber: n,
             ...(r.ETag ? { ETag: r.ETag } : {}),
-            ...(r.ChecksumSHA256 ? { ChecksumSHA256: r.ChecksumSHA256 } : {}),
+            ...(r[field] ? { [field]: r[field] } : {}),
           });
         }, fail)
         .finally(() => {
@@ -121,19 +129,33 @@ export async function putMultipart(
     }
     await Promise.all(inflight);
     if (failure !== undefined) throw failure as Error;
-    const { sha256, bytes } = opts.beforeCommit();
+    const { bytes, ...sums } = opts.beforeCommit();
     parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    await u.client.send(
+    // FULL_OBJECT: the server combines the parts' CRCs and refuses the upload unless they make this one.
+    const full = checksumType === 'FULL_OBJECT' ? parseChecksum(sums.checksum) : undefined;
+    const done = await u.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: u.bucket,
         Key: key,
         UploadId: uploadId,
         MultipartUpload: { Parts: parts },
+        ...(full ? { [field]: toBase64(full.hex), ChecksumType: 'FULL_OBJECT' } : {}),
       }),
       opts.signal ? { abortSignal: opts.signal } : {},
     );
-    await u.afterComplete(sha256);
-    return { name, size: bytes, meta: { ...opts.meta, sha256 } };
+    const stored = storedChecksum(done);
+    if (full && stored && stored !== sums.checksum) {
+      // A server that ignored the full-object checksum (an S3 clone) and combined the parts into another one.
+      await u.client.send(new DeleteObjectCommand({ Bucket: u.bucket, Key: key })).catch(() => undefined);
+      throw checksumMismatch(
+        `${u.uri}/${name}: S3 stored it (object removed)`,
+        sums.checksum!,
+        stored ?? 'none',
+      );
+    }
+    // What the object's own checksum does not carry: sha256 of a COMPOSITE upload, md5.
+    if (!full || !own) await u.afterComplete(sums);
+    return { name, size: bytes, meta: { ...opts.meta, ...sums } };
   } catch (err) {
     fail(err);
     body.destroy();

@@ -1,11 +1,17 @@
 // What a destination bucket must offer ferry. Implementations: local filesystem (local.ts), S3, AIStore.
 import type { Readable } from 'node:stream';
+import type { ChecksumAlgo } from '../../common/schemas.js';
 
 /** Metadata ferry records with every object it writes. */
 export interface ObjectMeta {
   sourceUrl: string;
-  /** Hex sha256 of the bytes written, computed while streaming. */
-  sha256: string;
+  /**
+   * Hex sha256 of the bytes written, computed while streaming: set when the job's checksum is sha256 (the
+   * default before --checksum, so objects written by older releases have it).
+   */
+  sha256?: string;
+  /** `<algo>:<hex>` of the bytes written, computed while streaming (lib/checksum.ts); absent with `none`. */
+  checksum?: string;
   /** Origin's ETag and Last-Modified, for --skip-existing on plain HTTP origins. */
   sourceEtag?: string;
   sourceLastModified?: string;
@@ -28,14 +34,26 @@ export interface PutOptions {
   /** Expected length (the origin's Content-Length), when known. */
   size: number | undefined;
   contentType?: string;
-  /** Metadata known before the body (everything but sha256). */
-  meta: Omit<ObjectMeta, 'sha256'>;
+  /** Metadata known before the body (everything but the checksums). */
+  meta: Omit<ObjectMeta, 'sha256' | 'checksum'>;
+  /**
+   * The checksum the caller computes while streaming (what beforeCommit will return), so that a store that
+   * verifies checksums can ask for the same one up front (S3 ChecksumAlgorithm). @default none
+   */
+  checksum?: ChecksumAlgo;
   /**
    * Called after the whole body has been consumed and BEFORE the object becomes visible; throws if the body
    * is not what the origin promised (length). Returns the checksum to record.
    */
-  beforeCommit: () => { sha256: string; bytes: number };
+  beforeCommit: () => Committed;
   signal?: AbortSignal;
+}
+
+/** What beforeCommit vouches for: the length and the checksums to record (see ObjectMeta). */
+export interface Committed {
+  bytes: number;
+  sha256?: string;
+  checksum?: string;
 }
 
 /** putBytes(): a small object already received whole and checked, with its checksum. */
