@@ -21,7 +21,9 @@ import { sharedListing } from '../lib/listing/cache.js';
 import type { FetchListing } from '../lib/listing/fetch.js';
 import { keyFilter } from '../lib/listing/filter.js';
 import { listSpan, spanDigest } from '../lib/listing/walk.js';
+import { ferryEnv } from '../lib/env.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
+import { copyRanged, rangeable } from '../lib/ranged-get.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
 
 /** Heartbeat at least this often while objects stream, so cancellation and liveness reach the server. */
@@ -67,7 +69,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const nameOf = namer(input, deps.templates, listed);
     const bucket = await deps.openBucket(input.destination);
     // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
-    const origin = deps.origin.forBatch(input.concurrency);
+    // A large object fetched in ranges holds --streams connections (rclone's --transfers × --multi-thread-streams).
+    const origin = deps.origin.forBatch(input.concurrency * (input.streams ?? 1));
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
     // that lists other names than the attempt that checkpointed (another count, or the same count with a file
@@ -89,6 +92,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
 
     const limiter = input.limitBps > 0 ? new RateLimiter(input.limitBps) : undefined;
     const algo = input.checksum ?? DEFAULT_CHECKSUM;
+    const rangeThreshold = ferryEnv().rangeThreshold();
     let next = 0;
     const signal = ctx.cancellationSignal;
     /** The origin asked for quiet (429/503 + Retry-After): start no more objects; the retry waits this long. */
@@ -124,6 +128,20 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       };
       const contentType = head.contentType ? { contentType: head.contentType } : {};
       let info: ObjectInfo;
+      if (bucket.openRanged && rangeable(head, input.streams ?? 1, algo, rangeThreshold)) {
+        // Large, from an origin that serves ranges: N pinned Range GETs written in place (lib/ranged-get.ts).
+        const writer = await bucket
+          .openRanged(name, { size: head.size, ...contentType, meta, checksum: algo, signal })
+          .catch((err: unknown) => {
+            body.destroy();
+            throw err;
+          });
+        const streams = input.streams ?? 1;
+        info = await copyRanged({ origin, url, head, first: body, writer, streams, algo, limiter, signal });
+        deps.putJournal?.(name);
+        state.copied(p, info.size);
+        return;
+      }
       if (bucket.putBytes && head.size !== undefined && head.size <= (bucket.putBytesMax ?? 0) && !limiter) {
         // Small object into a bucket that buffers small objects anyway: receive, hash and check it here, with
         // no stream in between (a Transform per object cost ~10% of the CPU of 10,000 × 64 KiB).

@@ -11,6 +11,8 @@ export type {
   PutBytesOptions,
   PutOptions,
   ListPage,
+  RangedOptions,
+  RangedWriter,
 } from './types.js';
 
 const cache = new Map<string, Promise<Bucket>>();

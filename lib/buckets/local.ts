@@ -28,7 +28,17 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
-import type { Bucket, ListPage, ObjectInfo, ObjectMeta, PutBytesOptions, PutOptions } from './types.js';
+import { openLocalRanged } from './local-ranged.js';
+import type {
+  Bucket,
+  ListPage,
+  ObjectInfo,
+  ObjectMeta,
+  PutBytesOptions,
+  PutOptions,
+  RangedOptions,
+  RangedWriter,
+} from './types.js';
 
 const STATE_DIR = '.ferry';
 /** Bodies up to this size are buffered and committed synchronously (memory: this × concurrent transfers). */
@@ -40,7 +50,7 @@ const SMALL_OBJECT_MAX = 256 * 1024;
 const SLOW_SYNC_COMMIT_MS = 20;
 const SYNC_BACKOFF_MS = 60_000;
 
-interface Sidecar extends ObjectMeta {
+export interface Sidecar extends ObjectMeta {
   size: number;
   /** Inode of the data file this sidecar describes: a sidecar left by a crash before the rename never
    * vouches for an older file under the same name. */
@@ -189,6 +199,12 @@ export class LocalBucket implements Bucket {
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
 
+  /** Ranges written in place into one temp file (positional writes), committed like put(): local-ranged.ts. */
+  openRanged(name: string, opts: RangedOptions): Promise<RangedWriter> {
+    this.checkName(name);
+    return openLocalRanged(this, name, opts);
+  }
+
   async get(name: string): Promise<{ body: Readable; info: ObjectInfo }> {
     const info = await this.head(name);
     if (!info) throw Object.assign(new Error(`object not found: ${this.uri}/${name}`), { code: 'ENOENT' });
@@ -272,7 +288,7 @@ export class LocalBucket implements Bucket {
       );
   }
 
-  private path(name: string): string {
+  path(name: string): string {
     // Names were validated (no '..', no leading '/'); join keeps them under root.
     return join(this.root, ...name.split('/'));
   }
@@ -281,13 +297,13 @@ export class LocalBucket implements Bucket {
    * A job's temp directory. Job ids are workflow ids, free text that may hold '/' or be '..': used as a path,
    * `cleanupJob('../..')` would delete the whole bucket. Plain ids stay readable; any other is hashed.
    */
-  private tmpDirOf(jobId: string): string {
+  tmpDirOf(jobId: string): string {
     const plain = /^[\w.-]{1,128}$/.test(jobId) && !/^\.+$/.test(jobId);
     const dir = plain ? jobId : `id-${createHash('sha256').update(jobId).digest('hex')}`;
     return join(this.root, STATE_DIR, 'tmp', dir);
   }
 
-  private sidecarPath(name: string): string {
+  sidecarPath(name: string): string {
     return join(this.root, STATE_DIR, 'meta', ...name.split('/')) + '.json';
   }
 
@@ -299,7 +315,7 @@ export class LocalBucket implements Bucket {
     }
   }
 
-  private async mkdirOnce(dir: string): Promise<void> {
+  async mkdirOnce(dir: string): Promise<void> {
     if (this.dirsMade.has(dir)) return;
     await mkdir(dir, { recursive: true });
     this.dirsMade.add(dir);

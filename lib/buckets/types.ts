@@ -85,6 +85,11 @@ export interface Bucket {
    */
   readonly putBytesMax?: number;
   putBytes?(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo>;
+  /**
+   * Optional: write one object as byte ranges that arrive in parallel, each in order from its start (parallel
+   * Range GETs, lib/ranged-get.ts). Atomic like put(): nothing is visible before commit().
+   */
+  openRanged?(name: string, opts: RangedOptions): Promise<RangedWriter>;
   get(name: string): Promise<{ body: Readable; info: ObjectInfo }>;
   list(opts: { prefix?: string; token?: string; limit?: number }): Promise<ListPage>;
   delete(name: string): Promise<void>;
@@ -105,4 +110,24 @@ export interface CleanupOptions {
   startedAtMs?: number;
   /** Only leftovers under names of this job (object names, relative to the bucket URI's prefix). */
   isName?: (name: string) => boolean;
+}
+
+/** openRanged(): the object's length is known (ranges need it). */
+export interface RangedOptions {
+  size: number;
+  contentType?: string;
+  meta: Omit<ObjectMeta, 'sha256' | 'checksum'>;
+  checksum?: ChecksumAlgo;
+  signal?: AbortSignal;
+}
+
+export interface RangedWriter {
+  /** Range boundaries must fall on multiples of this (S3: the part size); 1 when any will do. */
+  readonly align: number;
+  /** Writes the bytes of one range, which arrive in order from `start`; resolves once they are stored. */
+  writeRange(start: number, body: AsyncIterable<Buffer>): Promise<void>;
+  /** Makes the object visible with these checksums, once every range is written. */
+  commit(committed: Committed): Promise<ObjectInfo>;
+  /** Discards what was written (idempotent). */
+  abort(): Promise<void>;
 }
