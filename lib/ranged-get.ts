@@ -52,7 +52,7 @@ export function rangeable(
 /** [start, end] (inclusive) of each range: at most `streams`, whole MiB and multiples of `align`. */
 export function rangePlan(size: number, streams: number, align = 1): { start: number; end: number }[] {
   const unit = Math.max(MiB, align);
-  const len = Math.max(MIN_RANGE, Math.ceil(size / streams / unit) * unit);
+  const len = Math.ceil(Math.max(MIN_RANGE, size / streams) / unit) * unit;
   const out: { start: number; end: number }[] = [];
   for (let start = 0; start < size; start += len) out.push({ start, end: Math.min(size, start + len) - 1 });
   return out;

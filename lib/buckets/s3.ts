@@ -42,8 +42,17 @@ import {
 } from './s3-client.js';
 import { checksumMismatch, parseChecksum } from '../checksum.js';
 import { s3Algorithm, storedChecksum } from './s3-checksum.js';
-import { putMultipart } from './s3-multipart.js';
-import type { Bucket, CleanupOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
+import { putMultipart, type MultipartUpload } from './s3-multipart.js';
+import { openS3Ranged } from './s3-ranged.js';
+import type {
+  Bucket,
+  CleanupOptions,
+  ListPage,
+  ObjectInfo,
+  PutOptions,
+  RangedOptions,
+  RangedWriter,
+} from './types.js';
 import { MetaKey, guardedUpload, metaFromWire, metaToWire } from './wire.js';
 
 // The driver's public surface stays in this module: index.ts imports it lazily, tests import partPlan.
@@ -294,19 +303,24 @@ export class S3Bucket implements Bucket {
   }
 
   private putMultipart(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
-    return putMultipart(
-      {
-        client: this.client,
-        bucket: this.bucket,
-        uri: this.uri,
-        key: this.key(name),
-        name,
-        settings: this.settings,
-        afterComplete: (sums) => this.tagChecksums(name, sums),
-      },
-      body,
-      opts,
-    );
+    return putMultipart(this.upload(name), body, opts);
+  }
+
+  /** Parallel ranges (--streams): one multipart upload, a run of parts per range (s3-ranged.ts). */
+  openRanged(name: string, opts: RangedOptions): Promise<RangedWriter> {
+    return openS3Ranged(this.upload(name), opts);
+  }
+
+  private upload(name: string): MultipartUpload {
+    return {
+      client: this.client,
+      bucket: this.bucket,
+      uri: this.uri,
+      key: this.key(name),
+      name,
+      settings: this.settings,
+      afterComplete: (sums) => this.tagChecksums(name, sums),
+    };
   }
 
   /**

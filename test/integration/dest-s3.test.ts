@@ -90,6 +90,30 @@ async function getBytes(bucket: string, key: string): Promise<Buffer> {
 }
 
 describe('s3:// on MinIO', () => {
+  test('--streams: a large object arrives as parallel ranges, one run of parts each, FULL_OBJECT crc32c verified', async (t) => {
+    const src = tempDir('s3-ranges-src');
+    t.after(() => rmrf(src));
+    const data = randomBytes(23 * (1 << 20) + 7);
+    writeFileSync(join(src, 'big.bin'), data);
+    const env = s3Env({ FERRY_RANGE_THRESHOLD: '1MiB', FERRY_S3_PART_SIZE: '5MiB' });
+    const url = await serve(t, src, env);
+    const r = await ferry(
+      ['job', 'start', 'download', `${url}big.bin`, 's3://ranges/', '--wait', '-q', '--streams', '3'],
+      env,
+    );
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.ok(data.equals(await getBytes('ranges', 'big.bin')));
+    const h = await s3.send(
+      new HeadObjectCommand({ Bucket: 'ranges', Key: 'big.bin', ChecksumMode: 'ENABLED' }),
+    );
+    const want = await createHasher('crc32c');
+    want.update(data);
+    assert.equal(h.ChecksumType, 'FULL_OBJECT');
+    assert.equal(Buffer.from(h.ChecksumCRC32C!, 'base64').toString('hex'), want.digest());
+    // 23 MiB in ranges of 10 MiB (2 parts of 5 MiB each), the last range 3 MiB + 7: five parts.
+    assert.match(h.ETag ?? '', /-5"$/);
+  });
+
   test('--checksum: every algorithm end to end, single PUT and multipart; S3 keeps the CRCs itself', async (t) => {
     const src = tempDir('s3-sums-src');
     t.after(() => rmrf(src));
