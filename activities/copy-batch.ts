@@ -14,6 +14,7 @@ import {
 } from '../common/schemas.js';
 import { BatchCheckpoint } from '../lib/batch-checkpoint.js';
 import type { Bucket, ObjectInfo } from '../lib/buckets/index.js';
+import { DEFAULT_CHECKSUM, createHasher, hasRecordedChecksum, recorded } from '../lib/checksum.js';
 import { FerryError, classifyError, redactUrl, toApplicationFailure } from '../lib/classify-error.js';
 import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '../lib/copy-plan.js';
 import { sharedListing } from '../lib/listing/cache.js';
@@ -22,7 +23,9 @@ import { keyFilter } from '../lib/listing/filter.js';
 import { listSpan, spanDigest } from '../lib/listing/walk.js';
 import { readManifestSpan } from '../lib/manifest/span.js';
 import { ManifestCounter, checkAnnouncedSize, verifyWhole } from '../lib/manifest/verify.js';
+import { ferryEnv } from '../lib/env.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
+import { copyRanged, rangeable } from '../lib/ranged-get.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
 import { jobFiles } from '../lib/job-files.js';
 import { ReportParts, failedRow, storedRow } from '../lib/report-parts.js';
@@ -77,7 +80,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const nameOf = namer(input, deps.templates, listed);
     const bucket = await deps.openBucket(input.destination);
     // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
-    const origin = deps.origin.forBatch(input.concurrency, headers);
+    // A large object fetched in ranges holds --streams connections (rclone's --transfers × --multi-thread-streams).
+    const origin = deps.origin.forBatch(input.concurrency * (input.streams ?? 1), headers);
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
     // that lists other names than the attempt that checkpointed (another count, or the same count with a file
@@ -108,6 +112,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     ticker.unref();
 
     const limiter = input.limitBps > 0 ? new RateLimiter(input.limitBps) : undefined;
+    const algo = input.checksum ?? DEFAULT_CHECKSUM;
+    const rangeThreshold = ferryEnv().rangeThreshold();
     let next = 0;
     const signal = ctx.cancellationSignal;
     /** The origin asked for quiet (429/503 + Retry-After): start no more objects; the retry waits this long. */
@@ -126,7 +132,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         if (existing) {
           // Written by an earlier attempt of this job after its last checkpoint: that write was atomic and
           // complete, so it counts as copied instead of being copied twice.
-          if (isRetry && existing.meta?.jobId === input.jobId && existing.meta.sha256) {
+          if (isRetry && existing.meta?.jobId === input.jobId && hasRecordedChecksum(existing.meta, algo)) {
             state.copied(p, existing.size);
             rows.add(storedRow(index, name, 'copied', existing));
             return;
@@ -155,14 +161,30 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       };
       const contentType = head.contentType ? { contentType: head.contentType } : {};
       let info: ObjectInfo;
+      // A manifest line's size or checksum is checked on the whole stream: such objects take one stream.
+      if (!want && bucket.openRanged && rangeable(head, input.streams ?? 1, algo, rangeThreshold)) {
+        // Large, from an origin that serves ranges: N pinned Range GETs written in place (lib/ranged-get.ts).
+        const writer = await bucket
+          .openRanged(name, { size: head.size, ...contentType, meta, checksum: algo, signal })
+          .catch((err: unknown) => {
+            body.destroy();
+            throw err;
+          });
+        const streams = input.streams ?? 1;
+        info = await copyRanged({ origin, url, head, first: body, writer, streams, algo, limiter, signal });
+        deps.putJournal?.(name);
+        state.copied(p, info.size);
+        rows.add(storedRow(index, name, 'copied', info));
+        return;
+      }
       if (bucket.putBytes && head.size !== undefined && head.size <= (bucket.putBytesMax ?? 0) && !limiter) {
         // Small object into a bucket that buffers small objects anyway: receive, hash and check it here, with
         // no stream in between (a Transform per object cost ~10% of the CPU of 10,000 × 64 KiB).
-        const { chunks, sha256 } = await receiveWhole(body, head.size, url);
-        verifyWhole(want, chunks, sha256, url);
+        const { chunks, digest } = await receiveWhole(body, head.size, url, await createHasher(algo));
+        verifyWhole(want, chunks, algo, digest, url);
         info = await bucket.putBytes(name, chunks, {
           ...contentType,
-          meta: { ...meta, sha256 },
+          meta: { ...meta, ...recorded(algo, digest) },
           bytes: head.size,
           signal,
         });
@@ -171,13 +193,16 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         rows.add(storedRow(index, name, 'copied', info));
         return;
       }
-      const hasher = want ? new ManifestCounter(want, limiter) : new HashCounter(limiter);
+      const hasher = want
+        ? new ManifestCounter(want, await createHasher(algo), limiter)
+        : new HashCounter(await createHasher(algo), limiter);
       link(body, hasher);
       try {
         info = await bucket.put(name, hasher, {
           size: head.size,
           ...contentType,
           meta,
+          checksum: algo,
           beforeCommit: () => {
             if (head.size !== undefined && hasher.bytes !== head.size) {
               throw new FerryError(
@@ -185,9 +210,9 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
                 `${redactUrl(url)}: received ${hasher.bytes} bytes, Content-Length said ${head.size}`,
               );
             }
-            const sha256 = hasher.digest();
-            if (hasher instanceof ManifestCounter) hasher.verify(sha256, url);
-            return { sha256, bytes: hasher.bytes };
+            const digest = hasher.digest();
+            if (hasher instanceof ManifestCounter) hasher.verify(digest, url);
+            return { ...recorded(algo, digest), bytes: hasher.bytes };
           },
           signal,
         });

@@ -12,12 +12,12 @@ import type { Bucket } from '../lib/buckets/index.js';
 import { toApplicationFailure } from '../lib/classify-error.js';
 import { jobFiles, type JobFiles } from '../lib/job-files.js';
 import type { Origin } from '../lib/origin.js';
-import { cryptoHasher, verifyObject, type Hasher } from '../lib/verify-object.js';
+import { copyPathHasher, verifyObject, type Hasher } from '../lib/verify-object.js';
 
 export interface VerifyDeps {
   openBucket: (uri: string) => Promise<Bucket>;
   origin: Origin;
-  /** Checksum algorithms verify can recompute. @default sha256 and md5 (node:crypto) */
+  /** Checksum algorithms verify can recompute. @default the copy path's (lib/checksum.ts) */
   hasher?: Hasher;
 }
 
@@ -27,7 +27,7 @@ export function verifyDir(verifyId: string): string {
 }
 
 export function makeVerifyActivities(deps: VerifyDeps) {
-  const hasher = deps.hasher ?? cryptoHasher;
+  const hasher = deps.hasher ?? copyPathHasher;
   return {
     /** The next `limit` batch folders of the job's report after `after` (a folder key), and whether that was all. */
     async scanReportBatches(input: {

@@ -2,9 +2,11 @@
  * ferry's benchmark entry: the same datasets, the same origin, every contender in one invocation.
  *
  *   npm run bench -- [--workload NAME[,NAME...]] [--runs N] [--quick] [--contenders a,b] [--ferry-args "..."]
+ *                    [--checksum crc32c|crc64nvme|sha256|md5|none] [--streams N]
  *                    [--profile DIR] [--dest-dir DIR] [--no-save] [--ref-bin PATH]
  *                    [--origin nginx|ferry] [--origins ferry,nginx,python] [--origin-workers N] [--origin-ref PATH]
  *
+ * --checksum ALGO / --streams N: ferry's --checksum and --streams (default: ferry's defaults, crc32c and 4).
  * --contenders: a subset (e.g. bare,ferry while optimizing); --ferry-args: extra `job start download`
  * options; --ref-bin: another build's bin/ferry.js as contender `ferry-ref` (A/B); --profile: V8 CPU profiles of the ferry process into DIR (summarize with bench/cpuprof.ts);
  * --dest-dir: write under DIR instead of a fresh journaled ext4 (bench/dest-fs.ts); --no-save: no results file.
@@ -101,6 +103,8 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       contenders: { type: 'string' },
       'ferry-args': { type: 'string', default: '' },
+      checksum: { type: 'string' },
+      streams: { type: 'string' },
       'ref-bin': { type: 'string' },
       profile: { type: 'string' },
       'dest-dir': { type: 'string' },
@@ -143,6 +147,9 @@ async function main(): Promise<number> {
   const only = values.contenders?.split(',').filter(Boolean) as ContenderName[] | undefined;
   for (const c of only ?? []) if (!CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`);
   const ferryArgs = values['ferry-args'] ? values['ferry-args'].split(/\s+/).filter(Boolean) : [];
+  // ferry's data-plane options as contender options (shown in the table's flags): --checksum, --streams.
+  if (values.checksum) ferryArgs.push('--checksum', values.checksum);
+  if (values.streams) ferryArgs.push('--streams', values.streams);
   // --ref-bin: A/B a change in one invocation — another checkout's bin/ferry.js runs as `ferry-ref` beside
   // `ferry`, alternating with it like every other contender, against the same dev server and origin.
   const refBin = values['ref-bin'] ? resolve(values['ref-bin']) : undefined;
@@ -233,10 +240,18 @@ async function main(): Promise<number> {
       temporal = await startDevServer({ uiPort: false, logFile: join(work, 'temporal.log') });
       log(`Temporal dev server ${temporal.address} (pid ${temporal.pid})`);
     }
-    if (runnable.some((w) => w.dest === 's3')) {
-      minio = await startMinio({ dataDir: join(dstRoot, 'minio'), logFile: join(work, 'minio.log') });
-      log(`MinIO ${minio.endpoint}`);
-    }
+    // Each s3 run gets a MinIO with an empty data directory (untimed): MinIO purges deleted objects lazily, and a
+    // second s3-large run into the same directory was refused with XMinioStorageFull.
+    let minioRuns = 0;
+    let minioDir: string | undefined;
+    const freshMinio = async (): Promise<MinioServer> => {
+      await minio?.stop();
+      if (minioDir) rmSync(minioDir, { recursive: true, force: true });
+      minioDir = join(dstRoot, `minio-${minioRuns++}`);
+      minio = await startMinio({ dataDir: minioDir, logFile: join(work, 'minio.log') });
+      return minio;
+    };
+    if (runnable.some((w) => w.dest === 's3')) log(`MinIO ${(await freshMinio()).endpoint}`);
     for (const w of runnable) {
       const contenders = w.contenders.filter((c) => {
         if (only && !only.includes(c)) return false;
@@ -258,7 +273,7 @@ async function main(): Promise<number> {
           ...(refBin ? { refBin } : {}),
           ...(profileDir ? { profileDir } : {}),
           ...(temporal ? { temporal } : {}),
-          ...(minio ? { minio } : {}),
+          ...(minio ? { freshMinio } : {}),
           nextRound: () => round++,
         });
       } catch (err) {
@@ -324,7 +339,8 @@ interface WorkloadEnv {
   refBin?: string;
   profileDir?: string;
   temporal?: DevServer;
-  minio?: MinioServer;
+  /** Stops the running MinIO, deletes its data and starts one on an empty directory. */
+  freshMinio?: () => Promise<MinioServer>;
   nextRound(): number;
 }
 
@@ -336,7 +352,7 @@ async function runWorkload(
   const baseUrl = `${env.origin.url}${w.ds.name}/`;
   const lists = writeUrlLists(w.ds, baseUrl, env.work);
   const dir = join(env.dstRoot, w.name);
-  const s3 = w.dest === 's3' ? s3Admin(env.minio!) : undefined;
+  let s3: ReturnType<typeof s3Admin> | undefined;
   const raw = contenders.map((c) => ({ name: c, flags: '', runs: [] as RunRecord[] }));
   log(
     `${w.name}: ${w.ds.count} × ${humanSize(w.ds.size)} → ${w.dest}, concurrency ${w.concurrency}, ` +
@@ -344,7 +360,8 @@ async function runWorkload(
   );
   const ctxFor = async (tag: string): Promise<RunCtx> => {
     let dest: RunCtx['dest'];
-    if (s3) {
+    if (w.dest === 's3') {
+      s3 = s3Admin(await env.freshMinio!());
       const bucket = `bench-${tag}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
       await s3.create(bucket);
       dest = { kind: 's3', s3: { ...s3.target, bucket } };

@@ -19,7 +19,7 @@ type Key = Exclude<keyof JobOptions, 'onlyIndexes' | 'verify'>;
 interface Entry {
   key: Key;
   flags: string;
-  kind: 'int' | 'size' | 'flag';
+  kind: 'int' | 'size' | 'flag' | 'choice';
   help: string;
 }
 
@@ -63,6 +63,18 @@ const TABLE: readonly Entry[] = [
     help: 'after a copy without failures, delete destination objects not in the source (see them first with --dry-run)',
   },
   {
+    key: 'checksum',
+    flags: '--checksum <algo>',
+    kind: 'choice',
+    help: 'checksum computed while copying, verified by the store where it can and recorded with each object',
+  },
+  {
+    key: 'streams',
+    flags: '--streams <n>',
+    kind: 'int',
+    help: 'parallel Range requests per large object (1: one stream)',
+  },
+  {
     key: 'maxNames',
     flags: '--max-names <n>',
     kind: 'int',
@@ -81,6 +93,8 @@ export interface JobOpts {
   sync?: boolean;
   maxNames?: string;
   verify?: string;
+  checksum?: string;
+  streams?: string;
   fmtStart?: string;
   fmtEnd?: string;
   fmtStep?: string;
@@ -137,7 +151,7 @@ export function addSetOptions(cmd: Command): Command {
 
 /** The full JobOptions of a command line: given flags parsed and bounds-checked, the rest the schema's defaults. */
 export function buildOptions(o: JobOpts): JobOptions {
-  const given: Partial<Record<Key, number | boolean>> = {};
+  const given: Partial<Record<Key, number | boolean | string>> = {};
   for (const e of TABLE) {
     const v = (o as Record<string, string | boolean | undefined>)[e.key];
     if (v !== undefined) given[e.key] = parseValue(e, v, JobOptionsSchema.shape[e.key]);
@@ -200,9 +214,16 @@ export function runFlags(o: JobOpts): {
 }
 
 // --- internal ---
-function parseValue(e: Entry, v: string | boolean, schema: z.ZodType): number | boolean {
+function parseValue(e: Entry, v: string | boolean, schema: z.ZodType): number | boolean | string {
   if (e.kind === 'flag') return v === true;
   const option = e.flags.split(' ')[0]!;
+  if (e.kind === 'choice') {
+    const n = unwrap(schema);
+    const choices = n instanceof z.ZodEnum ? (n.options as string[]) : [];
+    if (!choices.includes(String(v)))
+      throw new CLIError(`invalid ${option} ${JSON.stringify(v)}: use one of ${choices.join(', ')}`);
+    return String(v);
+  }
   if (e.kind === 'int') return parseInt(option, String(v), schema);
   const n = sizeOf(String(v), option);
   const { min, max } = bounds(schema);
@@ -251,7 +272,8 @@ function describe(schema: z.ZodType): string {
   }
   if (schema instanceof z.ZodDefault) {
     const d: unknown = schema.parse(undefined);
-    if (typeof d === 'number') parts.push(`default ${d}`);
+    if (typeof d === 'number' || typeof d === 'string') parts.push(`default ${d}`);
   }
+  if (n instanceof z.ZodEnum) parts.unshift((n.options as string[]).join('|'));
   return parts.length ? ` (${parts.join(', ')})` : '';
 }

@@ -19,6 +19,16 @@ export const ErrorType = {
   NetworkError: 'NetworkError',
   /** Body shorter or longer than Content-Length. Retried with backoff. */
   LengthMismatch: 'LengthMismatch',
+  /**
+   * The bytes are not the ones expected: the store computed another checksum than ferry streamed, or a range of
+   * a parallel fetch came back for another range. Never retried within a job; `job resume` copies it again.
+   */
+  ChecksumMismatch: 'ChecksumMismatch',
+  /**
+   * The source changed while it was fetched in parallel ranges (a range answered 412/200 to its If-Match /
+   * If-Range). Retried: the retry fetches the new version from its start.
+   */
+  SourceChanged: 'SourceChanged',
   /** Destination rejected credentials or permissions. Never retried. */
   DestinationForbidden: 'DestinationForbidden',
   /** Destination is out of space (ENOSPC, EDQUOT). Never retried: it needs a person. */
@@ -60,6 +70,7 @@ export const NON_RETRYABLE_TYPES: readonly ErrorType[] = [
   ErrorType.SourceNotFound,
   ErrorType.SourceForbidden,
   ErrorType.SourceRejected,
+  ErrorType.ChecksumMismatch,
   ErrorType.DestinationForbidden,
   ErrorType.DestinationFull,
   ErrorType.DestinationNotFound,

@@ -94,6 +94,11 @@ export function isListingSource(s: Source): s is ListingSource {
   return s.kind === 'listing' || s.kind === 'tree';
 }
 
+/** --checksum: what copyBatch computes while streaming and records with each object (lib/checksum.ts). */
+export const ChecksumAlgos = ['crc32c', 'crc64nvme', 'sha256', 'md5', 'none'] as const;
+export type ChecksumAlgo = (typeof ChecksumAlgos)[number];
+export const ChecksumAlgoSchema = z.enum(ChecksumAlgos);
+
 export const JobOptionsSchema = z.object({
   /** Total concurrent object transfers across the job. */
   maxConns: z.number().int().min(1).max(1024).default(16),
@@ -131,6 +136,10 @@ export const JobOptionsSchema = z.object({
    * @default 4000 (well below Temporal's 50k-event limit and the 10k per-run budget ferry holds itself to)
    */
   continueAsNewAtEvents: z.number().int().min(200).max(4000).optional(),
+  /** Checksum computed while streaming, verified by the store where it can and recorded with each object. */
+  checksum: ChecksumAlgoSchema.default('crc32c'),
+  /** Parallel Range requests per large object (lib/ranged-get.ts); 1 fetches every object as one stream. */
+  streams: z.number().int().min(1).max(64).default(4),
 });
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
 
@@ -300,6 +309,10 @@ export const CopyBatchInputSchema = z.object({
   skipExisting: z.boolean(),
   /** Bytes per second for this batch; 0 = unlimited. */
   limitBps: z.number().min(0),
+  /** Absent in inputs of releases before --checksum: the activity uses lib/checksum.ts DEFAULT_CHECKSUM. */
+  checksum: ChecksumAlgoSchema.optional(),
+  /** Absent before --streams: one stream per object. */
+  streams: z.number().int().min(1).max(64).optional(),
 });
 export type CopyBatchInput = z.infer<typeof CopyBatchInputSchema>;
 

@@ -104,6 +104,12 @@ export const ENV_VARS = {
     defaultText: '1 with an endpoint URL, else 0',
     meaning: '`1`/`0`: force path-style or virtual-hosted addressing',
   },
+  FERRY_RANGE_THRESHOLD: {
+    kind: 'size',
+    default: '64MiB',
+    min: 1024 * 1024,
+    meaning: 'objects at least this large are fetched as `--streams` parallel Range requests',
+  },
   FERRY_S3_MULTIPART_THRESHOLD: {
     kind: 'size',
     default: '64MiB',

@@ -105,6 +105,7 @@ export function ferryEnv(env: Env = process.env) {
     s3ForcePathStyle: () =>
       get('FERRY_S3_FORCE_PATH_STYLE') ??
       (get('AWS_ENDPOINT_URL_S3') ?? get('AWS_ENDPOINT_URL')) !== undefined,
+    rangeThreshold: () => get('FERRY_RANGE_THRESHOLD'),
     s3MultipartThreshold: () => get('FERRY_S3_MULTIPART_THRESHOLD'),
     s3PartSize: () => get('FERRY_S3_PART_SIZE'),
     s3QueueSize: () => get('FERRY_S3_QUEUE_SIZE'),

@@ -132,6 +132,7 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
             throw err;
           }
         },
+        getRaw: (url, headers, signal) => timed('GET', () => origin.getRaw(url, headers, signal)),
         // A batch's own pool (sized to its lanes, lib/origin.ts) is timed and counted like the shared one.
         forBatch: (n, headers) => observe(origin.forBatch(n, headers)),
         close: () => origin.close(),

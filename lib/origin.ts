@@ -38,6 +38,8 @@ export const DEFAULT_USER_AGENT = `ferry/${FERRY_VERSION}`;
 export interface Origin {
   get(url: string, signal: AbortSignal): Promise<{ head: OriginHead; body: Dispatcher.ResponseData['body'] }>;
   head(url: string, signal: AbortSignal): Promise<OriginHead>;
+  /** A GET with extra request headers (Range, If-Range, If-Match), any status: lib/ranged-get.ts checks it. */
+  getRaw(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Dispatcher.ResponseData>;
   /**
    * A client with a pool of its own, of at most `connections` sockets per origin host, for one copy batch; the
    * batch closes it when it ends. `--max-conns` is a promise to the origin's owner about what they see — open
@@ -77,6 +79,15 @@ export function createOrigin(opts: OriginOptions = {}, connections = 512): Origi
         limited(opts.hostLimit, url, signal, () => getObject(dispatcher(), url, signal, headers)),
       head: (url, signal) =>
         limited(opts.hostLimit, url, signal, () => headObject(dispatcher(), url, signal, headers)),
+      getRaw: (url, extra, signal) =>
+        limited(opts.hostLimit, url, signal, () =>
+          request(url, {
+            method: 'GET',
+            dispatcher: dispatcher(),
+            signal,
+            headers: { ...headers, ...extra },
+          }),
+        ),
       forBatch: (n, more2) =>
         // With a per-host limit every batch shares this process's pool of at most that many sockets per host,
         // so the bound holds for open connections too, not only for requests in flight (idle sockets of
@@ -107,6 +118,8 @@ export interface OriginHead {
   etag?: string;
   lastModified?: string;
   contentType?: string;
+  /** The origin said `Accept-Ranges: bytes`: it serves Range requests (lib/ranged-get.ts). */
+  acceptRanges?: boolean;
 }
 
 function headerOf(h: Dispatcher.ResponseData['headers'], name: string): string | undefined {
@@ -124,6 +137,7 @@ export function originHeadFrom(headers: Dispatcher.ResponseData['headers']): Ori
   if (lm) out.lastModified = lm;
   const ct = headerOf(headers, 'content-type');
   if (ct) out.contentType = ct;
+  if (/\bbytes\b/i.test(headerOf(headers, 'accept-ranges') ?? '')) out.acceptRanges = true;
   return out;
 }
 

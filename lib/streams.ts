@@ -1,16 +1,18 @@
 // Stream helpers of the copy path: hashing and counting bytes as they pass, throttling them, linking an origin
 // body to its consumer, and receiving a small body whole. Used by activities/copy-batch.ts.
-import { createHash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorType } from '../common/errors.js';
+import type { Hasher } from './checksum.js';
 import { FerryError, redactUrl } from './classify-error.js';
 
-/** Counts and hashes bytes as they stream by; optionally throttles. */
+/** Counts and hashes bytes as they stream by (the job's --checksum); optionally throttles. */
 export class HashCounter extends Transform {
   bytes = 0;
-  private readonly hash = createHash('sha256');
-  constructor(private readonly limiter?: RateLimiter) {
+  constructor(
+    private readonly hash: Hasher,
+    private readonly limiter?: RateLimiter,
+  ) {
     super({ highWaterMark: 1 << 20 });
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -23,8 +25,9 @@ export class HashCounter extends Transform {
       );
     } else cb(null, chunk);
   }
+  /** Hex digest of the job's checksum ('' for none). */
   digest(): string {
-    return this.hash.digest('hex');
+    return this.hash.digest();
   }
 }
 
@@ -81,8 +84,8 @@ export async function receiveWhole(
   body: Readable,
   size: number,
   url: string,
-): Promise<{ chunks: Buffer[]; sha256: string }> {
-  const hash = createHash('sha256');
+  hash: Hasher,
+): Promise<{ chunks: Buffer[]; digest: string }> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   try {
@@ -100,7 +103,7 @@ export async function receiveWhole(
       ErrorType.LengthMismatch,
       `${redactUrl(url)}: received ${bytes > size ? `more than ${size}` : bytes} bytes, Content-Length said ${size}`,
     );
-  return { chunks, sha256: hash.digest('hex') };
+  return { chunks, digest: hash.digest() };
 }
 
 /**

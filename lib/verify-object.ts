@@ -1,9 +1,9 @@
 // One object of `ferry job verify`: re-read the stored copy (and, when asked, the origin's bytes) and compare
 // size and checksum with what the job recorded. The outcome is `verified`, `mismatch` (the message says what
 // differs) or `missing` (the destination no longer has it).
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Bucket, ObjectInfo } from './buckets/index.js';
+import { ChecksumAlgos, createHasher, type ChecksumAlgo } from './checksum.js';
 import { objectUrl, type Origin } from './origin.js';
 
 /** What the job recorded of one object (a report row of outcome copied or skipped). */
@@ -24,14 +24,13 @@ export interface Verified {
 }
 
 /** Hash algorithms verify can recompute; the recorded one decides. */
-export type Hasher = (algo: string) => { update(b: Buffer): void; digest(): string } | undefined;
+export type Hasher = (algo: string) => Promise<{ update(b: Buffer): void; digest(): string } | undefined>;
 
-/** sha256 and md5 through node:crypto (hex). Others (crc32c, crc64nvme) come from the copy path's hashers. */
-export const cryptoHasher: Hasher = (algo) => {
-  if (algo !== 'sha256' && algo !== 'md5') return undefined;
-  const h = createHash(algo);
-  return { update: (b) => h.update(b), digest: () => h.digest('hex') };
-};
+/** The copy path's own hashers (lib/checksum.ts): every algorithm `--checksum` can record. */
+export const copyPathHasher: Hasher = async (algo) =>
+  (ChecksumAlgos as readonly string[]).includes(algo) && algo !== 'none'
+    ? createHasher(algo as ChecksumAlgo)
+    : undefined;
 
 export async function verifyObject(
   bucket: Bucket,
@@ -85,7 +84,7 @@ async function digest(
   algo: string,
   signal: AbortSignal,
 ): Promise<{ bytes: number; value: string | undefined }> {
-  const h = hasher(algo);
+  const h = await hasher(algo);
   let bytes = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {

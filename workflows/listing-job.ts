@@ -100,6 +100,8 @@ export async function listingJob(input: MigrationInputParsed, src: ScannedSource
       destination,
       concurrency,
       skipExisting: opts.skipExisting,
+      checksum: opts.checksum,
+      streams: opts.streams,
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / Math.max(1, opts.window) : 0,
       start: cursor,
       end: cursor + span.count,

@@ -65,6 +65,8 @@ export class BatchWindow {
         ? Math.max(1, nextLanes(opts.maxConns, this.lanes, window - status.inFlight))
         : Math.max(1, Math.ceil(opts.maxConns / window)),
       skipExisting: opts.skipExisting,
+      checksum: opts.checksum,
+      streams: opts.streams,
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / window : 0,
       ...(src.kind === 'list' ? {} : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}) }),
     };

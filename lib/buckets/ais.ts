@@ -30,6 +30,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { ErrorType } from '../../common/errors.js';
+import { checksumMismatch, parseChecksum } from '../checksum.js';
 import { FerryError, classifyError } from '../classify-error.js';
 import {
   REDIRECTS,
@@ -42,7 +43,7 @@ import {
   type AisSettings,
 } from './ais-http.js';
 import type { Bucket, ByteRange, ListOptions, ListPage, ObjectInfo, PutOptions } from './types.js';
-import { MetaKey, STATE_PREFIX, guardedUpload, httpRange, metaFromWire, metaToWire } from './wire.js';
+import { STATE_PREFIX, guardedUpload, httpRange, metaFromWire, metaToWire } from './wire.js';
 
 // The driver's public surface stays in this module: index.ts imports it lazily, tests import aisError.
 export { DEFAULT_AIS_ENDPOINT, aisError, aisSettingsFromEnv, type AisSettings } from './ais-http.js';
@@ -148,7 +149,8 @@ export class AisBucket implements Bucket {
     if (opts.size !== undefined && opts.size <= this.settings.verifyMax) {
       // Small: read it all, check it, and let the target verify it against our sha256 before committing.
       const data = await readAll(body, opts.size, opts.signal);
-      const { sha256, bytes } = opts.beforeCommit();
+      const { bytes, ...sums } = opts.beforeCommit();
+      const native = aisNative(sums.checksum);
       const target = await this.putTarget(url, opts.signal);
       const res = await request(target, {
         method: 'PUT',
@@ -156,16 +158,16 @@ export class AisBucket implements Bucket {
         headers: {
           ...headers,
           'content-length': String(data.length),
-          'ais-checksum-type': 'sha256',
-          'ais-checksum-value': sha256,
-          'ais-custom-md': customMd({ ...wire, [MetaKey.sha256]: sha256 }),
+          // AIStore's own types (sha256, md5, crc32c) are verified by the target before it commits.
+          ...(native ? { 'ais-checksum-type': native.algo, 'ais-checksum-value': native.hex } : {}),
+          'ais-custom-md': customMd({ ...wire, ...metaToWire(sums) }),
         },
         body: data,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
       const text = await res.body.text();
       if (res.statusCode !== 200) throw aisError(res.statusCode, text, `PUT ${this.uri}/${name}`);
-      return { name, size: bytes, meta: { ...opts.meta, sha256 } };
+      return { name, size: bytes, meta: { ...opts.meta, ...sums } };
     }
 
     // Large or of unknown length: stream it to the target, once.
@@ -193,16 +195,20 @@ export class AisBucket implements Bucket {
     if (res.statusCode !== 200) throw aisError(res.statusCode, text, `PUT ${this.uri}/${name}`);
     const checked = state.checked;
     if (!checked) throw new Error(`internal: ${this.uri}/${name} committed before its length check ran`);
+    const { bytes, ...sums } = checked;
     const stored = checksumOf(res.headers);
-    if (stored.type === 'sha256' && stored.value !== checked.sha256) {
+    const ours = parseChecksum(sums.checksum);
+    if (ours && stored.type === ours.algo && stored.value !== ours.hex) {
       await this.delete(name).catch(() => undefined);
-      throw new FerryError(
-        ErrorType.DestinationUnavailable,
-        `${this.uri}/${name}: AIStore stored sha256 ${stored.value}, ferry streamed ${checked.sha256}; object removed`,
+      throw checksumMismatch(
+        `${this.uri}/${name}: AIStore stored it (object removed)`,
+        sums.checksum!,
+        `${stored.type}:${stored.value}`,
       );
     }
-    if (stored.type !== 'sha256') await this.setCustom(name, { [MetaKey.sha256]: checked.sha256 });
-    return { name, size: checked.bytes, meta: { ...opts.meta, sha256: checked.sha256 } };
+    // The bucket's checksum type is another: record ferry's as custom properties (a second request).
+    if (ours && stored.type !== ours.algo) await this.setCustom(name, metaToWire(sums));
+    return { name, size: bytes, meta: { ...opts.meta, ...sums } };
   }
 
   async get(name: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo }> {
@@ -353,6 +359,7 @@ export class AisBucket implements Bucket {
     const meta = metaFromWire(custom);
     const sum = checksumOf(headers);
     if (sum.type === 'sha256' && sum.value) meta.sha256 = sum.value;
+    meta.checksum ??= aisNative(sum.type && sum.value ? `${sum.type}:${sum.value}` : undefined)?.formatted;
     if (Object.keys(meta).length) info.meta = meta;
     return info;
   }
@@ -371,4 +378,14 @@ async function readAll(body: Readable, size: number, signal: AbortSignal | undef
     fill += chunk.length;
   }
   return fill >= size ? buf : buf.subarray(0, fill);
+}
+
+/** A ferry checksum AIStore computes natively (its cksum types sha256, md5, crc32c: hex, big-endian as ferry's). */
+function aisNative(
+  checksum: string | undefined,
+): { algo: string; hex: string; formatted: string } | undefined {
+  const c = parseChecksum(checksum);
+  return c && (c.algo === 'sha256' || c.algo === 'md5' || c.algo === 'crc32c')
+    ? { ...c, formatted: `${c.algo}:${c.hex}` }
+    : undefined;
 }

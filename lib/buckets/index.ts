@@ -13,6 +13,8 @@ export type {
   PutOptions,
   ListOptions,
   ListPage,
+  RangedOptions,
+  RangedWriter,
 } from './types.js';
 
 const cache = new Map<string, Promise<Bucket>>();

@@ -28,6 +28,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
+import { openLocalRanged } from './local-ranged.js';
 import type {
   Bucket,
   ByteRange,
@@ -37,6 +38,8 @@ import type {
   ObjectMeta,
   PutBytesOptions,
   PutOptions,
+  RangedOptions,
+  RangedWriter,
 } from './types.js';
 
 const STATE_DIR = '.ferry';
@@ -49,7 +52,7 @@ const SMALL_OBJECT_MAX = 256 * 1024;
 const SLOW_SYNC_COMMIT_MS = 20;
 const SYNC_BACKOFF_MS = 60_000;
 
-interface Sidecar extends ObjectMeta {
+export interface Sidecar extends ObjectMeta {
   size: number;
   /** Inode of the data file this sidecar describes: a sidecar left by a crash before the rename never
    * vouches for an older file under the same name. */
@@ -118,16 +121,16 @@ export class LocalBucket implements Bucket {
       await pipeline(body, createWriteStream(tmp, { highWaterMark: 1 << 20 }), {
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
-      const { sha256, bytes } = opts.beforeCommit();
+      const { bytes, ...sums } = opts.beforeCommit();
       const st = await stat(tmp);
-      const sidecar: Sidecar = { ...opts.meta, sha256, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
+      const sidecar: Sidecar = { ...opts.meta, ...sums, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
       await this.mkdirOnce(dirname(final));
       const scPath = this.sidecarPath(name);
       await this.mkdirOnce(dirname(scPath));
       // Sidecar first, data rename last: the rename is the commit point.
       await writeFile(scPath, JSON.stringify(sidecar));
       await rename(tmp, final);
-      return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, sha256 } };
+      return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, ...sums } };
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;
@@ -138,19 +141,19 @@ export class LocalBucket implements Bucket {
   private async putSmall(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
     const chunks = await readAll(body, opts.signal);
     // Length and checksum are known before anything touches the disk: a short body writes nothing at all.
-    const { sha256, bytes } = opts.beforeCommit();
-    return this.commitSmall(name, chunks, { ...opts.meta, sha256 }, bytes);
+    const { bytes, ...sums } = opts.beforeCommit();
+    return this.commitSmall(name, chunks, { ...opts.meta, ...sums }, bytes);
   }
 
   /** The copy's fast path for small objects (see Bucket.putBytes): received, hashed and checked by the caller. */
   async putBytes(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo> {
     this.checkName(name);
     if (opts.bytes > SMALL_OBJECT_MAX || Date.now() < this.asyncUntil) {
-      const { sha256, ...meta } = opts.meta;
+      const { sha256, checksum, ...meta } = opts.meta;
       return this.put(name, Readable.from(chunks), {
         size: opts.bytes,
         meta,
-        beforeCommit: () => ({ sha256, bytes: opts.bytes }),
+        beforeCommit: () => ({ sha256, checksum, bytes: opts.bytes }),
         ...(opts.signal ? { signal: opts.signal } : {}),
       });
     }
@@ -196,6 +199,12 @@ export class LocalBucket implements Bucket {
     }
     if (performance.now() - t0 > SLOW_SYNC_COMMIT_MS) this.asyncUntil = Date.now() + SYNC_BACKOFF_MS;
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
+  }
+
+  /** Ranges written in place into one temp file (positional writes), committed like put(): local-ranged.ts. */
+  openRanged(name: string, opts: RangedOptions): Promise<RangedWriter> {
+    this.checkName(name);
+    return openLocalRanged(this, name, opts);
   }
 
   async get(name: string, range?: ByteRange): Promise<{ body: Readable; info: ObjectInfo }> {
@@ -284,7 +293,7 @@ export class LocalBucket implements Bucket {
       );
   }
 
-  private path(name: string): string {
+  path(name: string): string {
     // Names were validated (no '..', no leading '/'); join keeps them under root.
     return join(this.root, ...name.split('/'));
   }
@@ -293,13 +302,13 @@ export class LocalBucket implements Bucket {
    * A job's temp directory. Job ids are workflow ids, free text that may hold '/' or be '..': used as a path,
    * `cleanupJob('../..')` would delete the whole bucket. Plain ids stay readable; any other is hashed.
    */
-  private tmpDirOf(jobId: string): string {
+  tmpDirOf(jobId: string): string {
     const plain = /^[\w.-]{1,128}$/.test(jobId) && !/^\.+$/.test(jobId);
     const dir = plain ? jobId : `id-${createHash('sha256').update(jobId).digest('hex')}`;
     return join(this.root, STATE_DIR, 'tmp', dir);
   }
 
-  private sidecarPath(name: string): string {
+  sidecarPath(name: string): string {
     return join(this.root, STATE_DIR, 'meta', ...name.split('/')) + '.json';
   }
 
@@ -311,7 +320,7 @@ export class LocalBucket implements Bucket {
     }
   }
 
-  private async mkdirOnce(dir: string): Promise<void> {
+  async mkdirOnce(dir: string): Promise<void> {
     if (this.dirsMade.has(dir)) return;
     await mkdir(dir, { recursive: true });
     this.dirsMade.add(dir);

@@ -15,15 +15,19 @@ import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  DeleteObjectCommand,
   CreateMultipartUploadCommand,
   UploadPartCommand,
+  type ChecksumAlgorithm,
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
+import { checksumMismatch, parseChecksum, toBase64 } from '../checksum.js';
+import { checksumField, s3Algorithm, s3ChecksumType, storedChecksum } from './s3-checksum.js';
 import { MiB, type S3Settings } from './s3-client.js';
-import type { ObjectInfo, PutOptions } from './types.js';
+import type { Committed, ObjectInfo, PutOptions } from './types.js';
 import { anySignal, metaToWire } from './wire.js';
 
 /** S3's limit: at most 10,000 parts per object. */
@@ -39,8 +43,8 @@ export interface MultipartUpload {
   key: string;
   name: string;
   settings: Pick<S3Settings, 'partSize' | 'queueSize'>;
-  /** Runs after CompleteMultipartUpload with the object's sha256; a throw aborts like any other failure. */
-  afterComplete: (sha256: string) => Promise<void>;
+  /** Runs after CompleteMultipartUpload with the checksums the server does not keep (tags them). */
+  afterComplete: (sums: { sha256?: string; checksum?: string }) => Promise<void>;
 }
 
 /** Uploads `body` in parts; completes the upload only once opts.beforeCommit has passed. */
@@ -51,18 +55,7 @@ export async function putMultipart(
 ): Promise<ObjectInfo> {
   const { key, name } = u;
   const { partSize, queueSize } = partPlan(opts.size, u.settings);
-  const created = await u.client.send(
-    new CreateMultipartUploadCommand({
-      Bucket: u.bucket,
-      Key: key,
-      ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-      Metadata: metaToWire(opts.meta),
-      ChecksumAlgorithm: 'SHA256',
-    }),
-    opts.signal ? { abortSignal: opts.signal } : {},
-  );
-  const uploadId = created.UploadId;
-  if (!uploadId) throw new FerryError(ErrorType.DestinationUnavailable, `${u.uri}: no UploadId`);
+  const { uploadId, algorithm, field } = await createUpload(u, opts);
 
   const ac = new AbortController();
   const signal = anySignal([ac.signal, opts.signal]);
@@ -100,7 +93,7 @@ export async function putMultipart(
             PartNumber: n,
             Body: data,
             ContentLength: data.length,
-            ChecksumAlgorithm: 'SHA256',
+            ChecksumAlgorithm: algorithm,
           }),
           { abortSignal: signal },
         )
@@ -108,7 +101,7 @@ export async function putMultipart(
           parts.push({
             PartNumber: n,
             ...(r.ETag ? { ETag: r.ETag } : {}),
-            ...(r.ChecksumSHA256 ? { ChecksumSHA256: r.ChecksumSHA256 } : {}),
+            ...(r[field] ? { [field]: r[field] } : {}),
           });
         }, fail)
         .finally(() => {
@@ -121,19 +114,7 @@ export async function putMultipart(
     }
     await Promise.all(inflight);
     if (failure !== undefined) throw failure as Error;
-    const { sha256, bytes } = opts.beforeCommit();
-    parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
-    await u.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: u.bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-      opts.signal ? { abortSignal: opts.signal } : {},
-    );
-    await u.afterComplete(sha256);
-    return { name, size: bytes, meta: { ...opts.meta, sha256 } };
+    return await completeUpload(u, uploadId, parts, opts, opts.beforeCommit());
   } catch (err) {
     fail(err);
     body.destroy();
@@ -144,6 +125,65 @@ export async function putMultipart(
       .catch(() => undefined);
     throw failure ?? err;
   }
+}
+
+/** CreateMultipartUpload with the job's checksum (FULL_OBJECT for the CRCs, s3-checksum.ts). */
+export async function createUpload(
+  u: MultipartUpload,
+  opts: Pick<PutOptions, 'checksum' | 'contentType' | 'meta' | 'signal'>,
+): Promise<{ uploadId: string; algorithm: ChecksumAlgorithm; field: ReturnType<typeof checksumField> }> {
+  const algorithm = s3Algorithm(opts.checksum ?? 'none').algorithm;
+  const created = await u.client.send(
+    new CreateMultipartUploadCommand({
+      Bucket: u.bucket,
+      Key: u.key,
+      ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+      Metadata: metaToWire(opts.meta),
+      ChecksumAlgorithm: algorithm,
+      ChecksumType: s3ChecksumType(opts.checksum ?? 'none'),
+    }),
+    opts.signal ? { abortSignal: opts.signal } : {},
+  );
+  if (!created.UploadId) throw new FerryError(ErrorType.DestinationUnavailable, `${u.uri}: no UploadId`);
+  return { uploadId: created.UploadId, algorithm, field: checksumField(algorithm) };
+}
+
+/**
+ * CompleteMultipartUpload once the caller's checks passed (`committed`); with FULL_OBJECT the server combines the
+ * parts' CRCs and refuses the upload unless they make the whole object's. A failure is the caller's to abort.
+ */
+export async function completeUpload(
+  u: MultipartUpload,
+  uploadId: string,
+  parts: CompletedPart[],
+  opts: Pick<PutOptions, 'checksum' | 'meta' | 'signal'>,
+  committed: Committed,
+): Promise<ObjectInfo> {
+  const algo = opts.checksum ?? 'none';
+  const { algorithm, own } = s3Algorithm(algo);
+  const field = checksumField(algorithm);
+  const { bytes, ...sums } = committed;
+  parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+  const full = s3ChecksumType(algo) === 'FULL_OBJECT' ? parseChecksum(sums.checksum) : undefined;
+  const done = await u.client.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: u.bucket,
+      Key: u.key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: parts },
+      ...(full ? { [field]: toBase64(full.hex), ChecksumType: 'FULL_OBJECT' } : {}),
+    }),
+    opts.signal ? { abortSignal: opts.signal } : {},
+  );
+  const stored = storedChecksum(done);
+  if (full && stored && stored !== sums.checksum) {
+    // A server that ignored the full-object checksum (an S3 clone) and combined the parts into another one.
+    await u.client.send(new DeleteObjectCommand({ Bucket: u.bucket, Key: u.key })).catch(() => undefined);
+    throw checksumMismatch(`${u.uri}/${u.name}: S3 stored it (object removed)`, sums.checksum!, stored);
+  }
+  // What the object's own checksum does not carry: sha256 of a COMPOSITE upload, md5.
+  if (!full || !own) await u.afterComplete(sums);
+  return { name: u.name, size: bytes, meta: { ...opts.meta, ...sums } };
 }
 
 /**

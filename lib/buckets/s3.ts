@@ -40,7 +40,10 @@ import {
   s3SettingsFromEnv,
   type S3Settings,
 } from './s3-client.js';
-import { putMultipart } from './s3-multipart.js';
+import { checksumMismatch, parseChecksum } from '../checksum.js';
+import { s3Algorithm, storedChecksum } from './s3-checksum.js';
+import { putMultipart, type MultipartUpload } from './s3-multipart.js';
+import { openS3Ranged } from './s3-ranged.js';
 import type {
   Bucket,
   ByteRange,
@@ -49,6 +52,8 @@ import type {
   ListPage,
   ObjectInfo,
   PutOptions,
+  RangedOptions,
+  RangedWriter,
 } from './types.js';
 import { MetaKey, STATE_PREFIX, guardedUpload, httpRange, metaFromWire, metaToWire } from './wire.js';
 
@@ -160,8 +165,11 @@ export class S3Bucket implements Bucket {
     const meta = metaFromWire(wire);
     const sha = fullObjectSha256(res.ChecksumSHA256, res.ChecksumType);
     if (sha) meta.sha256 = sha;
-    else if (!meta.sha256 && (res.TagCount ?? 0) > 0 && !(await this.aisFrontEnd()))
-      meta.sha256 = await this.taggedSha256(name);
+    const stored = storedChecksum(res);
+    // The server's whole-object checksum is the record, unless ferry recorded another algorithm (md5) in a tag.
+    if ((!meta.sha256 || !meta.checksum) && (res.TagCount ?? 0) > 0 && !(await this.aisFrontEnd()))
+      Object.assign(meta, { ...(await this.taggedChecksums(name)), ...(sha ? { sha256: sha } : {}) });
+    if (!meta.checksum && stored) meta.checksum = stored;
     const info: ObjectInfo = { name, size: res.ContentLength ?? 0 };
     if (res.LastModified) info.mtimeMs = res.LastModified.getTime();
     if (Object.keys(meta).length) info.meta = meta;
@@ -269,6 +277,8 @@ export class S3Bucket implements Bucket {
   }
 
   private async putSingle(name: string, body: Readable, opts: PutOptions, size: number): Promise<ObjectInfo> {
+    const algo = opts.checksum ?? 'none';
+    const { algorithm, own } = s3Algorithm(algo);
     const { stream: guarded, signal, state } = guardedUpload(body, opts);
     let res;
     try {
@@ -280,7 +290,8 @@ export class S3Bucket implements Bucket {
           ContentLength: size,
           ...(opts.contentType ? { ContentType: opts.contentType } : {}),
           Metadata: metaToWire(opts.meta),
-          ChecksumAlgorithm: 'SHA256',
+          // The SDK computes it while streaming and sends it as a trailer; the server verifies it (s3-checksum.ts).
+          ChecksumAlgorithm: algorithm,
         }),
         { abortSignal: signal },
       );
@@ -290,62 +301,69 @@ export class S3Bucket implements Bucket {
     }
     const checked = state.checked;
     if (!checked) throw new Error(`internal: ${this.uri}/${name} committed before its length check ran`);
-    const stored = fullObjectSha256(res.ChecksumSHA256, res.ChecksumType);
-    if (stored && stored !== checked.sha256) {
+    const { bytes, ...sums } = checked;
+    const stored = storedChecksum(res);
+    if (own && stored && sums.checksum && stored !== sums.checksum) {
       // The server validated the SDK's checksum, so the bytes S3 has are the bytes the SDK read; a different
       // digest here means they are not the bytes ferry hashed. Never leave such an object behind.
       await this.delete(name).catch(() => undefined);
-      throw new FerryError(
-        ErrorType.DestinationUnavailable,
-        `${this.uri}/${name}: S3 stored sha256 ${stored}, ferry streamed ${checked.sha256}; object removed`,
-      );
+      throw checksumMismatch(`${this.uri}/${name}: S3 stored it (object removed)`, sums.checksum, stored);
     }
-    return {
-      name,
-      size: checked.bytes,
-      meta: { ...opts.meta, sha256: checked.sha256 },
-    };
+    // md5 is not an S3 checksum of a streamed object: recorded as a tag, like a multipart object's sha256.
+    if (!own && sums.checksum) await this.tagChecksums(name, sums);
+    return { name, size: bytes, meta: { ...opts.meta, ...sums } };
   }
 
   private putMultipart(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
-    return putMultipart(
-      {
-        client: this.client,
-        bucket: this.bucket,
-        uri: this.uri,
-        key: this.key(name),
-        name,
-        settings: this.settings,
-        afterComplete: (sha256) => this.tagSha256(name, sha256),
-      },
-      body,
-      opts,
-    );
+    return putMultipart(this.upload(name), body, opts);
   }
 
-  /** Records a multipart object's sha256 as a tag. Best effort: the object is complete and valid without it. */
-  private async tagSha256(name: string, sha256: string): Promise<void> {
+  /** Parallel ranges (--streams): one multipart upload, a run of parts per range (s3-ranged.ts). */
+  openRanged(name: string, opts: RangedOptions): Promise<RangedWriter> {
+    return openS3Ranged(this.upload(name), opts);
+  }
+
+  private upload(name: string): MultipartUpload {
+    return {
+      client: this.client,
+      bucket: this.bucket,
+      uri: this.uri,
+      key: this.key(name),
+      name,
+      settings: this.settings,
+      afterComplete: (sums) => this.tagChecksums(name, sums),
+    };
+  }
+
+  /**
+   * Records checksums the object's own S3 checksum does not carry (a multipart object's sha256, an md5) as tags.
+   * Best effort: the object is complete and valid without them.
+   */
+  private async tagChecksums(name: string, sums: { sha256?: string; checksum?: string }): Promise<void> {
     if (await this.aisFrontEnd()) return;
+    const TagSet = [
+      ...(sums.sha256 ? [{ Key: MetaKey.sha256, Value: sums.sha256 }] : []),
+      ...(sums.checksum ? [{ Key: MetaKey.checksum, Value: sums.checksum }] : []),
+    ];
+    if (TagSet.length === 0) return;
     await this.client
-      .send(
-        new PutObjectTaggingCommand({
-          Bucket: this.bucket,
-          Key: this.key(name),
-          Tagging: { TagSet: [{ Key: MetaKey.sha256, Value: sha256 }] },
-        }),
-      )
+      .send(new PutObjectTaggingCommand({ Bucket: this.bucket, Key: this.key(name), Tagging: { TagSet } }))
       .catch(() => undefined); // no s3:PutObjectTagging, or an S3 clone without tagging
   }
 
-  private async taggedSha256(name: string): Promise<string | undefined> {
+  private async taggedChecksums(name: string): Promise<{ sha256?: string; checksum?: string }> {
     try {
       const t = await this.client.send(
         new GetObjectTaggingCommand({ Bucket: this.bucket, Key: this.key(name) }),
       );
-      const v = t.TagSet?.find((x) => x.Key === MetaKey.sha256)?.Value;
-      return v && /^[0-9a-f]{64}$/.test(v) ? v : undefined;
+      const out: { sha256?: string; checksum?: string } = {};
+      const sha = t.TagSet?.find((x) => x.Key === MetaKey.sha256)?.Value;
+      if (sha && /^[0-9a-f]{64}$/.test(sha)) out.sha256 = sha;
+      const sum = parseChecksum(t.TagSet?.find((x) => x.Key === MetaKey.checksum)?.Value);
+      if (sum) out.checksum = `${sum.algo}:${sum.hex}`;
+      return out;
     } catch {
-      return undefined;
+      return {};
     }
   }
 

@@ -1,11 +1,17 @@
 // What a destination bucket must offer ferry. Implementations: local filesystem (local.ts), S3, AIStore.
 import type { Readable } from 'node:stream';
+import type { ChecksumAlgo } from '../../common/schemas.js';
 
 /** Metadata ferry records with every object it writes. */
 export interface ObjectMeta {
   sourceUrl: string;
-  /** Hex sha256 of the bytes written, computed while streaming. */
-  sha256: string;
+  /**
+   * Hex sha256 of the bytes written, computed while streaming: set when the job's checksum is sha256 (the
+   * default before --checksum, so objects written by older releases have it).
+   */
+  sha256?: string;
+  /** `<algo>:<hex>` of the bytes written, computed while streaming (lib/checksum.ts); absent with `none`. */
+  checksum?: string;
   /** Origin's ETag and Last-Modified, for --skip-existing on plain HTTP origins. */
   sourceEtag?: string;
   sourceLastModified?: string;
@@ -28,14 +34,26 @@ export interface PutOptions {
   /** Expected length (the origin's Content-Length), when known. */
   size: number | undefined;
   contentType?: string;
-  /** Metadata known before the body (everything but sha256). */
-  meta: Omit<ObjectMeta, 'sha256'>;
+  /** Metadata known before the body (everything but the checksums). */
+  meta: Omit<ObjectMeta, 'sha256' | 'checksum'>;
+  /**
+   * The checksum the caller computes while streaming (what beforeCommit will return), so that a store that
+   * verifies checksums can ask for the same one up front (S3 ChecksumAlgorithm). @default none
+   */
+  checksum?: ChecksumAlgo;
   /**
    * Called after the whole body has been consumed and BEFORE the object becomes visible; throws if the body
    * is not what the origin promised (length). Returns the checksum to record.
    */
-  beforeCommit: () => { sha256: string; bytes: number };
+  beforeCommit: () => Committed;
   signal?: AbortSignal;
+}
+
+/** What beforeCommit vouches for: the length and the checksums to record (see ObjectMeta). */
+export interface Committed {
+  bytes: number;
+  sha256?: string;
+  checksum?: string;
 }
 
 /** putBytes(): a small object already received whole and checked, with its checksum. */
@@ -82,6 +100,11 @@ export interface Bucket {
   readonly putBytesMax?: number;
   putBytes?(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo>;
   /**
+   * Optional: write one object as byte ranges that arrive in parallel, each in order from its start (parallel
+   * Range GETs, lib/ranged-get.ts). Atomic like put(): nothing is visible before commit().
+   */
+  openRanged?(name: string, opts: RangedOptions): Promise<RangedWriter>;
+  /**
    * The object's bytes, or with `range` bytes [start, end) of it (`end` omitted: to the end). Ranged reads let a
    * manifest or report of millions of lines be read from where a batch starts instead of from byte 0.
    */
@@ -106,4 +129,24 @@ export interface CleanupOptions {
   startedAtMs?: number;
   /** Only leftovers under names of this job (object names, relative to the bucket URI's prefix). */
   isName?: (name: string) => boolean;
+}
+
+/** openRanged(): the object's length is known (ranges need it). */
+export interface RangedOptions {
+  size: number;
+  contentType?: string;
+  meta: Omit<ObjectMeta, 'sha256' | 'checksum'>;
+  checksum?: ChecksumAlgo;
+  signal?: AbortSignal;
+}
+
+export interface RangedWriter {
+  /** Range boundaries must fall on multiples of this (S3: the part size); 1 when any will do. */
+  readonly align: number;
+  /** Writes the bytes of one range, which arrive in order from `start`; resolves once they are stored. */
+  writeRange(start: number, body: AsyncIterable<Buffer>): Promise<void>;
+  /** Makes the object visible with these checksums, once every range is written. */
+  commit(committed: Committed): Promise<ObjectInfo>;
+  /** Discards what was written (idempotent). */
+  abort(): Promise<void>;
 }

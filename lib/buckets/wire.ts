@@ -1,7 +1,7 @@
 // What the S3 and AIStore drivers share: ferry's metadata as HTTP header values, and the commit guard that keeps
 // an object invisible until beforeCommit has passed. (Their environment knobs are read through lib/env.ts.)
 import { Readable } from 'node:stream';
-import type { ObjectMeta } from './types.js';
+import type { Committed, ObjectMeta } from './types.js';
 
 /**
  * Metadata keys, the same on every store: S3 sends them as `x-amz-meta-<key>`, AIStore as custom properties
@@ -13,6 +13,7 @@ export const MetaKey = {
   sourceLastModified: 'ferry-source-last-modified',
   jobId: 'ferry-job-id',
   sha256: 'ferry-sha256',
+  checksum: 'ferry-checksum',
 } as const satisfies Record<keyof ObjectMeta, string>;
 
 /**
@@ -127,14 +128,14 @@ export function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
  */
 export function guardedUpload(
   body: Readable,
-  opts: { beforeCommit: () => { sha256: string; bytes: number }; signal?: AbortSignal },
+  opts: { beforeCommit: () => Committed; signal?: AbortSignal },
 ): {
   stream: Readable;
   signal: AbortSignal;
-  state: { failure?: unknown; checked?: { sha256: string; bytes: number } };
+  state: { failure?: unknown; checked?: Committed };
 } {
   const ac = new AbortController();
-  const state: { failure?: unknown; checked?: { sha256: string; bytes: number } } = {};
+  const state: { failure?: unknown; checked?: Committed } = {};
   const stream = guardCommit(
     body,
     () => {

@@ -6,6 +6,7 @@ import type { TransformCallback } from 'node:stream';
 import { ErrorType } from '../../common/errors.js';
 import type { ManifestExpect } from '../../common/manifest.js';
 import { FerryError, redactUrl } from '../classify-error.js';
+import type { Hasher } from '../checksum.js';
 import { HashCounter, type RateLimiter } from '../streams.js';
 
 /** The origin announced a size other than the manifest's: fail before reading the body. */
@@ -18,65 +19,63 @@ export function checkAnnouncedSize(
     throw mismatch(url, `the origin says ${size} bytes, the manifest ${want.size}`);
 }
 
-/** A HashCounter that also keeps the MD5 a manifest line asks for. */
+/**
+ * A HashCounter (the job's --checksum) that also computes the digest a manifest line gives, when that is another
+ * algorithm (a line's `md5:` under the default crc32c): both in one pass over the bytes.
+ */
 export class ManifestCounter extends HashCounter {
-  private readonly md5: Hash | undefined;
+  private readonly extra: Hash | undefined;
   constructor(
     readonly want: ManifestExpect,
+    private readonly jobHash: Hasher,
     limiter?: RateLimiter,
   ) {
-    super(limiter);
-    this.md5 = want.checksum?.algo === 'md5' ? createHash('md5') : undefined;
+    super(jobHash, limiter);
+    const algo = want.checksum?.algo;
+    this.extra = algo && algo !== jobHash.algo ? createHash(algo) : undefined;
   }
   override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
-    this.md5?.update(chunk);
+    this.extra?.update(chunk);
     super._transform(chunk, enc, cb);
   }
-  /** Throws ManifestMismatch unless the bytes that passed match the line; `sha256` is the counter's digest. */
-  verify(sha256: string, url: string): void {
-    verifyArrived(this.want, this.bytes, sha256, this.md5?.digest('hex'), url);
+  /** Throws ManifestMismatch unless the bytes that passed match the line; `jobDigest` is the counter's digest. */
+  verify(jobDigest: string, url: string): void {
+    verifyArrived(this.want, this.bytes, this.extra ? this.extra.digest('hex') : jobDigest, url);
   }
 }
 
-/** A small object received whole: check it against its line. */
+/** A small object received whole: check it against its line (`jobDigest` is of the job's `algo`). */
 export function verifyWhole(
   want: ManifestExpect | undefined,
   chunks: Buffer[],
-  sha256: string,
+  algo: string,
+  jobDigest: string,
   url: string,
 ): void {
   if (!want) return;
-  let md5: string | undefined;
-  if (want.checksum?.algo === 'md5') {
-    const h = createHash('md5');
+  let got = jobDigest;
+  if (want.checksum && want.checksum.algo !== algo) {
+    const h = createHash(want.checksum.algo);
     for (const c of chunks) h.update(c);
-    md5 = h.digest('hex');
+    got = h.digest('hex');
   }
   verifyArrived(
     want,
     chunks.reduce((a, c) => a + c.length, 0),
-    sha256,
-    md5,
+    got,
     url,
   );
 }
 
 // --- internal ---
 
-function verifyArrived(
-  want: ManifestExpect,
-  bytes: number,
-  sha256: string,
-  md5: string | undefined,
-  url: string,
-): void {
+function verifyArrived(want: ManifestExpect, bytes: number, got: string, url: string): void {
   if (want.size !== undefined && bytes !== want.size)
     throw mismatch(url, `received ${bytes} bytes, the manifest says ${want.size}`);
   const sum = want.checksum;
   if (!sum) return;
-  const got = sum.algo === 'md5' ? md5 : sha256;
   if (got !== sum.hex)
-    throw mismatch(url, `${sum.algo} ${got ?? '?'} differs from the manifest's ${sum.hex}`);
+    throw mismatch(url, `${sum.algo} ${got || '?'} differs from the manifest's ${sum.hex}`);
 }
 
 function mismatch(url: string, what: string): FerryError {

@@ -1,6 +1,7 @@
 // Run the real `ferry` CLI as a subprocess against the suite's dev server.
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { crc32c } from '@node-rs/crc32';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -68,6 +69,11 @@ export function rmrf(p: string): void {
 
 export function sha256File(p: string): string {
   return createHash('sha256').update(readFileSync(p)).digest('hex');
+}
+
+/** `crc32c:<hex>` of a file: the checksum ferry records by default (--checksum crc32c). */
+export function crc32cFile(p: string): string {
+  return `crc32c:${(crc32c(readFileSync(p)) >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /** Every regular file under dir, as relative paths, skipping ferry's .ferry state. */

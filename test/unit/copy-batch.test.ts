@@ -16,6 +16,7 @@ import type { Info } from '@temporalio/activity';
 import { createActivities } from '../../activities/index.js';
 import { MAX_BATCH_FAILURE_SAMPLE, type Checkpoint } from '../../common/checkpoint.js';
 import { LocalBucket } from '../../lib/buckets/local.js';
+import { ChecksumAlgos, DEFAULT_CHECKSUM, createHasher, formatChecksum } from '../../lib/checksum.js';
 import { startFileServer } from '../../lib/file-server/index.js';
 import type { FileServer } from '../../lib/file-server/index.js';
 import { ErrorType } from '../../common/errors.js';
@@ -177,51 +178,58 @@ function shards(n: number, size: (i: number) => number): Record<string, Buffer> 
 // --- tests ---
 
 describe('copyBatch', () => {
-  it('copies a range of a template; each object has the source bytes and sha256', async (t) => {
-    // Sizes include an empty file and one larger than the 1 MiB stream buffers.
-    const sizes = [0, 1, 1000, 65_537, (1 << 20) + 3, 4096, 7, 100_000, 2, 3];
-    const o = await origin(
-      t,
-      shards(10, (i) => sizes[i]!),
-    );
-    const d = await destination(t);
-    const { out, beats } = await run(
-      batchInput({
-        baseUrl: o.server.url,
-        template: 'shard-{000..009}.bin',
-        start: 2,
-        end: 8,
-        destination: d.root,
-        jobId: 'job-range',
-      }),
-    );
-    const want = [2, 3, 4, 5, 6, 7].map((i) => `shard-${String(i).padStart(3, '0')}.bin`);
-    const wantBytes = want.reduce((s, n) => s + o.files.get(n)!.length, 0);
-    assert.deepEqual(out, {
-      totals: { copied: 6, skipped: 0, failed: 0, bytes: wantBytes },
-      failures: [],
-      attempts: 1,
+  for (const algo of [undefined, ...ChecksumAlgos])
+    it(`copies a range of a template; each object has the source bytes and its checksum (${algo ?? 'default'})`, async (t) => {
+      // Sizes include an empty file and one larger than the 1 MiB stream buffers.
+      const sizes = [0, 1, 1000, 65_537, (1 << 20) + 3, 4096, 7, 100_000, 2, 3];
+      const o = await origin(
+        t,
+        shards(10, (i) => sizes[i]!),
+      );
+      const d = await destination(t);
+      const { out, beats } = await run(
+        batchInput({
+          baseUrl: o.server.url,
+          template: 'shard-{000..009}.bin',
+          start: 2,
+          end: 8,
+          destination: d.root,
+          jobId: 'job-range',
+          ...(algo ? { checksum: algo } : {}),
+        }),
+      );
+      const want = [2, 3, 4, 5, 6, 7].map((i) => `shard-${String(i).padStart(3, '0')}.bin`);
+      const wantBytes = want.reduce((s, n) => s + o.files.get(n)!.length, 0);
+      assert.deepEqual(out, {
+        totals: { copied: 6, skipped: 0, failed: 0, bytes: wantBytes },
+        failures: [],
+        attempts: 1,
+      });
+      assert.deepEqual(await objects(d.root), want);
+      for (const name of want) {
+        const src = o.files.get(name)!;
+        const got = await readFile(path.join(d.root, name));
+        assert.equal(sha256(got), sha256(src), name);
+        const head = await d.bucket.head(name);
+        assert.ok(head?.meta);
+        assert.equal(head.size, src.length);
+        const used = algo ?? DEFAULT_CHECKSUM;
+        const h = await createHasher(used);
+        h.update(src);
+        assert.equal(head.meta.checksum, formatChecksum(used, h.digest()), `${name}: recorded checksum`);
+        assert.equal(head.meta.sha256, used === 'sha256' ? sha256(src) : undefined, `${name}: sha256 field`);
+        assert.equal(head.meta.jobId, 'job-range');
+        assert.equal(head.meta.sourceUrl, `${o.server.url}${name}`);
+        assert.match(head.meta.sourceEtag ?? '', /^".+"$/);
+      }
+      assert.deepEqual(await filesUnder(path.join(d.root, '.ferry', 'tmp')), []);
+      // The last checkpoint covers the whole batch and agrees with the result.
+      assertConsistent(beats);
+      const last = beats.at(-1)!;
+      assert.deepEqual(donePositions(last), [0, 1, 2, 3, 4, 5]);
+      assert.deepEqual(last.totals, out.totals);
+      assert.deepEqual(last.failures, []);
     });
-    assert.deepEqual(await objects(d.root), want);
-    for (const name of want) {
-      const src = o.files.get(name)!;
-      const got = await readFile(path.join(d.root, name));
-      assert.equal(sha256(got), sha256(src), name);
-      const head = await d.bucket.head(name);
-      assert.equal(head?.size, src.length);
-      assert.equal(head.meta?.sha256, sha256(src), `${name}: recorded sha256`);
-      assert.equal(head.meta.jobId, 'job-range');
-      assert.equal(head.meta.sourceUrl, `${o.server.url}${name}`);
-      assert.match(head.meta.sourceEtag ?? '', /^".+"$/);
-    }
-    assert.deepEqual(await filesUnder(path.join(d.root, '.ferry', 'tmp')), []);
-    // The last checkpoint covers the whole batch and agrees with the result.
-    assertConsistent(beats);
-    const last = beats.at(-1)!;
-    assert.deepEqual(donePositions(last), [0, 1, 2, 3, 4, 5]);
-    assert.deepEqual(last.totals, out.totals);
-    assert.deepEqual(last.failures, []);
-  });
 
   it('copies names in subdirectories and names that need percent-encoding', async (t) => {
     const o = await origin(t, {
@@ -485,7 +493,7 @@ describe('copyBatch', () => {
     );
     assert.deepEqual(out.totals, { copied: 1, skipped: 0, failed: 0, bytes: 3 });
     assert.equal(await readFile(path.join(d.root, 'long.bin'), 'utf8'), 'abc');
-    assert.equal((await d.bucket.head('long.bin'))?.meta?.sha256, sha256(Buffer.from('abc')));
+    assert.equal((await d.bucket.head('long.bin'))?.meta?.checksum, 'crc32c:364b3fb7');
   });
 
   it('cancellation stops the batch promptly and leaves no partial object', async (t) => {

@@ -38,7 +38,7 @@ function putOpts(data: Buffer, meta: Partial<Omit<ObjectMeta, 'sha256'>> = {}): 
   return {
     size: data.length,
     meta: { sourceUrl: 'http://origin/x', jobId: 'job-1', ...meta },
-    beforeCommit: () => ({ sha256: sha256(data), bytes: data.length }),
+    beforeCommit: () => ({ sha256: sha256(data), checksum: `sha256:${sha256(data)}`, bytes: data.length }),
   };
 }
 
@@ -156,6 +156,7 @@ describe('LocalBucket.put / head / get', () => {
       sourceEtag: '"abc-1"',
       sourceLastModified: 'Tue, 01 Jul 2025 00:00:00 GMT',
       sha256: sha256(data),
+      checksum: `sha256:${sha256(data)}`,
     });
     assert.ok(data.equals(await readFile(path.join(root, 'x.bin'))));
     // Nothing is left in the job's temp dir after a commit.
