@@ -9,10 +9,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Bucket, ByteRange } from './buckets/index.js';
 import { LocalBucket } from './buckets/local.js';
+import { putStream } from './buckets/put-stream.js';
 import { STATE_PREFIX } from './buckets/wire.js';
 
 export interface JobFile {
@@ -132,23 +133,9 @@ function objectFiles(bucket: Bucket, jobId: string): JobFiles {
     where: `${bucket.uri}/${base}`,
     async put(rel, body) {
       // The drivers' put is atomic (single PUT committed after the length check, or a completed multipart).
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
-      const src = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      src.on('error', (err) => counted.destroy(err));
-      src.pipe(counted);
-      await bucket.put(key(rel), counted, {
-        size: Buffer.isBuffer(body) ? body.length : undefined,
+      await putStream(bucket, key(rel), body, {
         contentType: 'application/octet-stream',
         meta: { sourceUrl: `ferry:job-file:${rel}`, jobId },
-        beforeCommit: () => ({ sha256: hash.digest('hex'), bytes }),
       });
     },
     async read(rel, range) {

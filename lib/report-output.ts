@@ -1,14 +1,15 @@
 // Where `ferry show job ID --report` writes the merged report: stdout (`-`), a local file (a path or
 // `file:///abs/path`), or an object in a bucket (`s3://bucket/key`, `ais://bucket/key`). Streamed: rows are
 // encoded as they come out of the merge, with backpressure, so millions of rows need no more memory than one.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { openBucket } from './buckets/index.js';
+import { putStream } from './buckets/put-stream.js';
 import { csvHeader, csvLine, jsonlLine, type ReportFormat, type ReportRow } from '../common/report.js';
 
 export type ReportTarget =
@@ -76,23 +77,9 @@ export async function writeReport(
       break;
     }
     case 'object': {
-      const bucket = await openBucket(target.bucket);
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          bytes += chunk.length;
-          done(null, chunk);
-        },
-      });
-      body.on('error', (err) => counted.destroy(err));
-      body.pipe(counted);
-      await bucket.put(target.key, counted, {
-        size: undefined,
+      await putStream(await openBucket(target.bucket), target.key, body, {
         contentType: format === 'csv' ? 'text/csv' : 'application/x-ndjson',
         meta: { sourceUrl: 'ferry:report', jobId: 'ferry-report' },
-        beforeCommit: () => ({ sha256: hash.digest('hex'), bytes }),
       });
       break;
     }

@@ -83,3 +83,11 @@ export function scanActivityOptions(): ActivityOptions {
     },
   };
 }
+
+/**
+ * verifyBatch re-reads a batch's objects (gigabytes, perhaps) and scanReportBatches lists report parts: liveness from
+ * heartbeats, transient errors backed off as scans are.
+ */
+export function verifyActivityOptions(): ActivityOptions {
+  return { ...scanActivityOptions(), startToCloseTimeout: '24 hours' };
+}

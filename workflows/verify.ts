@@ -12,7 +12,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FerryActivities } from '../activities/index.js';
-import { NON_RETRYABLE_TYPES } from '../common/errors.js';
 import {
   VerifyInputSchema,
   addVerifyTotals,
@@ -20,6 +19,7 @@ import {
   type VerifyInput,
   type VerifyReport,
 } from '../common/verify.js';
+import { verifyActivityOptions } from './activity-options.js';
 import { CONTINUE_AS_NEW_AT_EVENTS } from './run-state.js';
 
 /** Part keys per scan: ≤ 64 short keys in one activity result. */
@@ -43,17 +43,7 @@ export async function verifyWorkflow(raw: VerifyInput): Promise<VerifyReport> {
   };
   const totals = { ...carry.totals };
   const verifyId = info.firstExecutionRunId.slice(0, 8);
-  const acts = proxyActivities<FerryActivities>({
-    startToCloseTimeout: '24 hours',
-    heartbeatTimeout: '60 seconds',
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '60 seconds',
-      maximumAttempts: 20,
-      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
-    },
-  });
+  const acts = proxyActivities<FerryActivities>(verifyActivityOptions());
   const continueAt = input.continueAsNewAtEvents ?? CONTINUE_AS_NEW_AT_EVENTS;
   let after = carry.after;
   let scanDone = false;

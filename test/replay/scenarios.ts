@@ -1,7 +1,7 @@
 // The scenarios of the replay corpus recorder (scripts/record-histories.ts): each drives the real CLI through
 // one shape of migrationWorkflow / serveWorkflow and names the runs to record. A step waits for a state (a GET
 // arrived, the job is paused, a run closed), never for time. Add a scenario here when a workflow gains a shape.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { History } from '@temporalio/worker';
@@ -222,6 +222,64 @@ export const scenarios: Scenario[] = [
       return [
         { file: this.files[0]!, workflowId: id, runId, shape: 'migrate: serve child, then the copy' },
         { file: this.files[1]!, workflowId: child.workflowId, runId: child.runId, shape: 'the serve child' },
+      ];
+    },
+  },
+  {
+    // --verify as a job's last phase (a verifyWorkflow child), then `job verify` of the same job after one object
+    // was corrupted behind ferry's back: the verification's two shapes, all verified and with a mismatch.
+    name: 'verify',
+    server: 'stock',
+    files: ['migration-verify', 'verify-child', 'verify-mismatch'],
+    async run(ctx) {
+      const src = join(ctx.dir, 'src');
+      makeDataset(src, { count: 12, name: (i) => `v-${pad2(i)}.bin`, size: [50, 500] });
+      const bucket = join(ctx.dir, 'bucket');
+      const r = await ctx.ferry([
+        'migrate',
+        src,
+        bucket,
+        '--template',
+        'v-{00..11}.bin',
+        '--batch-size',
+        '3',
+        '--verify',
+        'transferred',
+        '-q',
+      ]);
+      const id = jobIdOf(r);
+      ctx.alias(id, '$JOB');
+      const runId = await lastRun(ctx.client, id);
+      const verifyId = `${id}.verify`;
+      const child = await lastRun(ctx.client, verifyId);
+      // The serve child's last task (see 'migrate'): let a worker close it before the next command.
+      const worker = await ctx.worker();
+      const flipped = readFileSync(join(bucket, 'v-05.bin'));
+      flipped[0] = flipped[0]! ^ 0xff;
+      writeFileSync(join(bucket, 'v-05.bin'), flipped);
+      await ctx.ferry(['job', 'verify', id, '--no-worker', '-q'], 3);
+      await worker.kill();
+      const mismatch = await lastRun(ctx.client, verifyId);
+      if (mismatch === child) throw new Error(`job ${id}: job verify started no new verification run`);
+      return [
+        {
+          file: this.files[0]!,
+          workflowId: id,
+          runId,
+          shape: 'migrate --verify transferred: the verify child last',
+        },
+        {
+          file: this.files[1]!,
+          workflowId: verifyId,
+          runId: child,
+          shape: 'verifyWorkflow as a child: 12 verified',
+        },
+        {
+          file: this.files[2]!,
+          workflowId: verifyId,
+          runId: mismatch,
+          shape: 'job verify after one object was corrupted: 11 verified, 1 mismatch',
+        },
       ];
     },
   },
