@@ -87,6 +87,8 @@ export async function prepareJob(
   // in embedded mode it may start a dev server, and bad input must leave nothing behind.
   // When both are wrong, the destination's problem is the one reported (as when they ran one after the other).
   const src = parsed.source;
+  // A malformed FERRY_ORIGIN_TOKENS is bad input here, before anything starts, not a failure in every batch.
+  if ('baseUrl' in src) (await import('../lib/origin-auth.js')).originAuth(src.baseUrl);
   // A manifest is read whole first: a bad line is bad input whatever the origin's state.
   let manifestPlan: ManifestPlan | undefined;
   if (src.kind === 'manifest' && flags.manifest) {

@@ -195,6 +195,11 @@ export const ENV_VARS = {
     meaning:
       'workers: at most this many origin requests in flight per origin host, across all batches and jobs of the process (protects an origin several jobs share)',
   },
+  FERRY_ORIGIN_TOKENS: {
+    kind: 'string',
+    meaning:
+      'workers and CLI: bearer tokens for origins that require one, `HOST[:PORT]=TOKEN` separated by commas (e.g. the `--token` of a `ferry serve` off loopback); each is sent only to its host',
+  },
   FERRY_USER_AGENT: {
     kind: 'string',
     defaultText: 'ferry/VERSION (ferry/0.1.0)',

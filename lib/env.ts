@@ -122,6 +122,7 @@ export function ferryEnv(env: Env = process.env) {
     httpHeadersTimeoutMs: () => get('FERRY_HTTP_HEADERS_TIMEOUT_MS'),
     httpBodyTimeoutMs: () => get('FERRY_HTTP_BODY_TIMEOUT_MS'),
     userAgent: () => get('FERRY_USER_AGENT'),
+    originTokens: () => get('FERRY_ORIGIN_TOKENS'),
     maxConnsPerHost: () => get('FERRY_MAX_CONNS_PER_HOST'),
     httpConnectTimeoutMs: () => get('FERRY_HTTP_CONNECT_TIMEOUT_MS'),
     demoDir: () => get('FERRY_DEMO_DIR') ?? join(env.TMPDIR || tmpdir(), 'ferry-demo'),

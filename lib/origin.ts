@@ -6,6 +6,7 @@
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { httpStatusError } from './classify-error.js';
 import type { HostLimiter } from './host-limit.js';
+import { originAuth } from './origin-auth.js';
 
 export interface OriginOptions {
   /**
@@ -85,7 +86,7 @@ export function createOrigin(opts: OriginOptions = {}, connections = 512): Origi
             method: 'GET',
             dispatcher: dispatcher(),
             signal,
-            headers: { ...headers, ...extra },
+            headers: { ...originAuth(url), ...headers, ...extra },
           }),
         ),
       forBatch: (n, more2) =>
@@ -168,7 +169,12 @@ async function getObject(
   signal: AbortSignal,
   headers: Record<string, string>,
 ): Promise<{ head: OriginHead; body: Dispatcher.ResponseData['body'] }> {
-  const res = await request(url, { method: 'GET', dispatcher, signal, headers });
+  const res = await request(url, {
+    method: 'GET',
+    dispatcher,
+    signal,
+    headers: { ...originAuth(url), ...headers },
+  });
   if (res.statusCode !== 200) {
     // Drain so the keep-alive connection can be reused.
     await res.body.dump().catch(() => undefined);
@@ -183,7 +189,12 @@ async function headObject(
   signal: AbortSignal,
   headers: Record<string, string>,
 ): Promise<OriginHead> {
-  const res = await request(url, { method: 'HEAD', dispatcher, signal, headers });
+  const res = await request(url, {
+    method: 'HEAD',
+    dispatcher,
+    signal,
+    headers: { ...originAuth(url), ...headers },
+  });
   await res.body.dump().catch(() => undefined);
   if (res.statusCode !== 200)
     throw httpStatusError(res.statusCode, url, headerOf(res.headers, 'retry-after'));

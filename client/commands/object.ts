@@ -15,8 +15,11 @@ export function register(program: Command): void {
     .action(async (src: string, out?: string) => {
       const sink = out ? createWriteStream(out) : process.stdout;
       if (/^https?:\/\//i.test(src)) {
-        const { request } = await import('undici');
-        const res = await request(src);
+        const [{ request }, { originAuth }] = await Promise.all([
+          import('undici'),
+          import('../../lib/origin-auth.js'),
+        ]);
+        const res = await request(src, { headers: originAuth(src) });
         if (res.statusCode !== 200) {
           await res.body.dump();
           throw new CLIError(`GET ${src}: ${res.statusCode}`, EXIT.error);

@@ -72,6 +72,8 @@ export function register(program: Command): void {
           ? parseIntOption(o.metricsPort, '--metrics-port', 1, 65535)
           : readVar('FERRY_METRICS_PORT');
       if (metricsPort !== undefined) await checkPortFree(metricsPort);
+      // A malformed FERRY_ORIGIN_TOKENS stops the worker here, in one line, not each batch later.
+      (await import('../../lib/origin-auth.js')).originAuth('http://localhost/');
       const { resolveTemporal } = await import('../connection.js');
 
       const { startWorkers } = await import('../../worker/run.js');

@@ -7,6 +7,7 @@ import { ErrorType } from '../../common/errors.js';
 import { FerryError, httpStatusError, redactUrl } from '../classify-error.js';
 import { compareNames, parseHtmlListing } from './html.js';
 import type { ListingEntry } from './types.js';
+import { originAuth } from '../origin-auth.js';
 
 /** A listing body above this is refused: ~4 M entries of ferry's JSON; a bigger directory needs a manifest. */
 const MAX_LISTING_BYTES = 512 * 1024 * 1024;
@@ -50,7 +51,7 @@ export function httpListing(dispatcher?: Dispatcher): FetchListing {
     const res = await request(dirUrl, {
       method: 'GET',
       dispatcher: d,
-      headers: { ...headers, accept: 'application/json, text/html;q=0.9' },
+      headers: { ...originAuth(dirUrl), ...headers, accept: 'application/json, text/html;q=0.9' },
       ...(signal ? { signal } : {}),
     });
     if (res.statusCode !== 200) {

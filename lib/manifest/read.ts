@@ -12,6 +12,7 @@ import type { ManifestRef } from '../../common/schemas.js';
 import type { Bucket, ByteRange } from '../buckets/index.js';
 import { FerryError, httpStatusError, redactUrl } from '../classify-error.js';
 import { jobFiles } from '../job-files.js';
+import { originAuth } from '../origin-auth.js';
 
 /** The job's file under `.ferry/jobs/<job>/` that holds a staged manifest. */
 export const STAGED_MANIFEST = 'manifest';
@@ -117,6 +118,7 @@ async function httpRange(url: string, range: ByteRange, signal?: AbortSignal): P
     headers: {
       range: `bytes=${range.start}-${range.end !== undefined ? range.end - 1 : ''}`,
       'user-agent': 'ferry (manifest)',
+      ...originAuth(url),
     },
     ...(signal ? { signal } : {}),
   });
