@@ -81,7 +81,12 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const bucket = await deps.openBucket(input.destination);
     // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
     // A large object fetched in ranges holds --streams connections (rclone's --transfers × --multi-thread-streams).
-    const origin = deps.origin.forBatch(input.concurrency * (input.streams ?? 1), headers);
+    // One connection per lane, so a batch opens no more sockets than its share of --max-conns.
+    const origin = deps.origin.forBatch(input.concurrency, headers);
+    // The extra Range streams of large objects (--streams) get a pool of their own, made on the first ranged
+    // object: up to --max-conns × --streams connections then, as rclone's --transfers × --multi-thread-streams;
+    // a job of small objects never opens it.
+    let rangeOrigin: Origin | undefined;
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
     // that lists other names than the attempt that checkpointed (another count, or the same count with a file
@@ -171,7 +176,18 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
             throw err;
           });
         const streams = input.streams ?? 1;
-        info = await copyRanged({ origin, url, head, first: body, writer, streams, algo, limiter, signal });
+        rangeOrigin ??= deps.origin.forBatch(input.concurrency * (streams - 1), headers);
+        info = await copyRanged({
+          origin: rangeOrigin,
+          url,
+          head,
+          first: body,
+          writer,
+          streams,
+          algo,
+          limiter,
+          signal,
+        });
         deps.putJournal?.(name);
         state.copied(p, info.size);
         rows.add(storedRow(index, name, 'copied', info));
@@ -259,7 +275,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       await Promise.all(Array.from({ length: Math.min(input.concurrency, n) }, lane));
     } finally {
       clearInterval(ticker);
-      await origin.close();
+      await Promise.all([origin.close(), rangeOrigin?.close()]);
     }
     // Every row of this attempt written before the outcome claims its objects (a write that fails: retried).
     try {

@@ -212,7 +212,8 @@ export class Cluster {
       const page = await this.s3.send(
         new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }),
       );
-      for (const o of page.Contents ?? []) keys.add(o.Key ?? '');
+      // `.ferry/jobs/<job>/` holds the job's report parts (lib/job-files.ts): ferry's own files, not objects.
+      for (const o of page.Contents ?? []) if (!o.Key?.startsWith('.ferry/')) keys.add(o.Key ?? '');
       token = page.NextContinuationToken;
     } while (token);
     let missing = 0;
