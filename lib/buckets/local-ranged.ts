@@ -88,16 +88,21 @@ const WRITE_BATCH = 1 << 20;
 async function writeAllAt(fh: FileHandle, chunks: Buffer[], pos: number): Promise<void> {
   let pending = chunks;
   while (pending.length > 0) {
-    let { bytesWritten: n } = await fh.writev(pending, pos);
-    pos += n;
-    const rest: Buffer[] = [];
-    for (const c of pending) {
-      if (n >= c.length) n -= c.length;
-      else {
-        rest.push(n > 0 ? c.subarray(n) : c);
-        n = 0;
-      }
-    }
-    pending = rest;
+    const { bytesWritten } = await fh.writev(pending, pos);
+    pos += bytesWritten;
+    pending = unwritten(pending, bytesWritten);
   }
+}
+
+/** What is left of `chunks` after a (possibly short) vectored write of `n` bytes took their start. */
+export function unwritten(chunks: Buffer[], n: number): Buffer[] {
+  const rest: Buffer[] = [];
+  for (const c of chunks) {
+    if (n >= c.length) n -= c.length;
+    else {
+      rest.push(n > 0 ? c.subarray(n) : c);
+      n = 0;
+    }
+  }
+  return rest;
 }

@@ -28,7 +28,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
-import { openLocalRanged } from './local-ranged.js';
+import { openLocalRanged, unwritten } from './local-ranged.js';
 import type {
   Bucket,
   ByteRange,
@@ -369,16 +369,7 @@ function readAll(body: Readable, signal?: AbortSignal): Promise<Buffer[]> {
 function writeAllSync(fd: number, chunks: Buffer[]): void {
   let pending = chunks.filter((c) => c.length > 0);
   while (pending.length > 0) {
-    let n = writevSync(fd, pending);
     // Regular files take the whole write; a short one (a full disk raises ENOSPC instead) is continued.
-    const rest: Buffer[] = [];
-    for (const c of pending) {
-      if (n >= c.length) n -= c.length;
-      else {
-        rest.push(n > 0 ? c.subarray(n) : c);
-        n = 0;
-      }
-    }
-    pending = rest;
+    pending = unwritten(pending, writevSync(fd, pending));
   }
 }
