@@ -34,6 +34,10 @@ export function prepareDestFs(
   dataRoot: string,
   explicit: string | undefined,
   log: (m: string) => void,
+  // Extra mkfs.ext4 options. bench/scale.ts needs them: mkfs's defaults (4 KiB blocks, 16 KiB per inode) give
+  // 1.5 M inodes in 24 GiB and spend a block on every 64-byte file, too few and too much for a million source
+  // files plus two million objects with their metadata files.
+  mkfsOptions: string[] = [],
 ): DestFs {
   if (explicit) {
     const root = join(explicit, `ferry-bench-dst-${process.pid}`);
@@ -72,7 +76,7 @@ export function prepareDestFs(
     ]);
     writeFileSync(ready, `${IMAGE_GIB} GiB\n`);
   }
-  run('mkfs.ext4', ['-F', '-q', '-E', 'nodiscard', '-L', 'ferry-bench', image]);
+  run('mkfs.ext4', ['-F', '-q', '-E', 'nodiscard', '-L', 'ferry-bench', ...mkfsOptions, image]);
   // Direct I/O on the backing file: one page cache (the ext4 on top), not two.
   const dev = run('losetup', ['--direct-io=on', '--find', '--show', image]).trim();
   try {
