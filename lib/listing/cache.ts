@@ -17,7 +17,7 @@ export const LISTING_CACHE_ENTRIES = 2_000_000;
 export function cachedListing(
   list: FetchListing,
   opts: { ttlMs?: number; maxEntries?: number; now?: () => number; scope?: () => string } = {},
-): FetchListing {
+): FetchListing & { cachedEntries(): number } {
   const scope = opts.scope ?? (() => '');
   const ttl = opts.ttlMs ?? LISTING_TTL_MS;
   const max = opts.maxEntries ?? LISTING_CACHE_ENTRIES;
@@ -30,7 +30,18 @@ export function cachedListing(
     total -= c.size;
     cache.delete(url);
   };
-  return async (listUrl, signal, headers) => {
+  // Every listing lives as long (the TTL), and a refetch goes to the back of the Map (drop, then set): the Map's
+  // order is expiry order, so the expired ones are the first few. Swept on each call, a walk that has moved on
+  // does not leave its directories behind until the entry budget pushes them out (a million-file tree walked
+  // for an hour held the whole budget, ~300 MB, in the worker).
+  const sweep = () => {
+    for (const [k, c] of cache) {
+      if (now() - c.at < ttl) break;
+      drop(k);
+    }
+  };
+  const fetch: FetchListing = async (listUrl, signal, headers) => {
+    sweep();
     const url = `${scope()}\n${listUrl}`;
     const hit = cache.get(url);
     if (hit && now() - hit.at < ttl) return hit.entries;
@@ -54,6 +65,7 @@ export function cachedListing(
       throw err;
     }
   };
+  return Object.assign(fetch, { cachedEntries: () => total });
 }
 
 let shared: FetchListing | undefined;

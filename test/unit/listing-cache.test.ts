@@ -33,6 +33,21 @@ test('listing cache: fresh hits, concurrent sharing, no cached errors, TTL and s
   assert.deepEqual(calls, ['http://h/flaky/'], 'evicted by the size bound');
 });
 
+test('listing cache: a listing past its TTL is released on the next call, not kept until the budget is full', async () => {
+  let clock = 0;
+  const list = cachedListing(
+    async (url) =>
+      Array.from({ length: url.endsWith('/big/') ? 5 : 1 }, (_, i) => ({ name: `f${i}`, type: 'file' })),
+    { ttlMs: 1000, maxEntries: 1_000_000, now: () => clock },
+  );
+  await list('http://h/big/');
+  await list('http://h/a/');
+  assert.equal(list.cachedEntries(), 6);
+  clock = 1200;
+  await list('http://h/b/');
+  assert.equal(list.cachedEntries(), 1, 'the walk moved on: only the fresh listing is held');
+});
+
 test('listing cache: shared within a scope (one job) only, so a new job sees a fresh listing', async () => {
   const calls: string[] = [];
   let job = 'sync-2026-11-30T10:00:00Z';
