@@ -6,7 +6,7 @@
 // progress query, sampled every second; the last must be ≥ 0.8× the first); the worker's peak RSS (VmHWM,
 // < 400 MiB); the largest run's history events (< 10,000); the number of runs.
 //
-//   node dist/bench/scale.js [--files N] [--dest-dir DIR] [--json OUT]
+//   node dist/bench/scale.js [--files N] [--cases tree,manifest] [--dest-dir DIR] [--json OUT]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,8 @@ const arg = (name: string) => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 const FILES = Number(arg('--files') ?? 1_000_000);
+/** Which cases to run (`--cases tree,manifest`, both by default). */
+const CASES = (arg('--cases') ?? 'tree,manifest').split(',');
 const DIRS = Math.max(1, Math.round(Math.sqrt(FILES)));
 const log = (m: string) => console.error(`[scale] ${m}`);
 
@@ -140,49 +142,52 @@ async function main(): Promise<void> {
   try {
     const src = join(fs.root, 'src');
     makeTree(src);
-    results.push(
-      await runCase(
-        'tree',
-        (env) => output(ferry(['migrate', src, join(fs.root, 'tree-bucket'), '--no-wait', '-q'], env)),
-        ['--serve-root', src],
-        dataRoot,
-      ),
-    );
-    const manifest = join(fs.root, 'manifest.tsv');
-    writeFileSync(manifest, Array.from({ length: FILES }, (_, i) => `${name(i)}\t64\n`).join(''));
-    const serve = ferry(['serve', src, '--port', '0'], process.env);
-    const url = await new Promise<string>((resolve) => {
-      serve.stdout!.on('data', (c: Buffer) => {
-        const m = /serving .+? at (https?:\/\/\S+)/.exec(c.toString());
-        if (m) resolve(m[1]!);
-      });
-    });
-    try {
+    if (CASES.includes('tree'))
       results.push(
         await runCase(
-          'manifest',
-          (env) =>
-            output(
-              ferry(
-                [
-                  'job',
-                  'start',
-                  'download',
-                  url,
-                  join(fs.root, 'manifest-bucket'),
-                  '--object-list',
-                  manifest,
-                  '-q',
-                ],
-                env,
-              ),
-            ),
-          [],
+          'tree',
+          (env) => output(ferry(['migrate', src, join(fs.root, 'tree-bucket'), '--no-wait', '-q'], env)),
+          ['--serve-root', src],
           dataRoot,
         ),
       );
-    } finally {
-      serve.kill('SIGTERM');
+    if (CASES.includes('manifest')) {
+      const manifest = join(fs.root, 'manifest.tsv');
+      writeFileSync(manifest, Array.from({ length: FILES }, (_, i) => `${name(i)}\t64\n`).join(''));
+      const serve = ferry(['serve', src, '--port', '0'], process.env);
+      const url = await new Promise<string>((resolve) => {
+        serve.stdout!.on('data', (c: Buffer) => {
+          const m = /serving .+? at (https?:\/\/\S+)/.exec(c.toString());
+          if (m) resolve(m[1]!);
+        });
+      });
+      try {
+        results.push(
+          await runCase(
+            'manifest',
+            (env) =>
+              output(
+                ferry(
+                  [
+                    'job',
+                    'start',
+                    'download',
+                    url,
+                    join(fs.root, 'manifest-bucket'),
+                    '--object-list',
+                    manifest,
+                    '-q',
+                  ],
+                  env,
+                ),
+              ),
+            [],
+            dataRoot,
+          ),
+        );
+      } finally {
+        serve.kill('SIGTERM');
+      }
     }
   } finally {
     fs.release();
