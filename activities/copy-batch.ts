@@ -22,7 +22,12 @@ import { withHeaders, type FetchListing } from '../lib/listing/fetch.js';
 import { keyFilter } from '../lib/listing/filter.js';
 import { listSpan, spanDigest } from '../lib/listing/walk.js';
 import { readManifestSpan } from '../lib/manifest/span.js';
-import { ManifestCounter, checkAnnouncedSize, verifyWhole } from '../lib/manifest/verify.js';
+import {
+  checkAnnouncedSize,
+  manifestHasher,
+  rangesCanVerify,
+  verifyArrived,
+} from '../lib/manifest/verify.js';
 import { ferryEnv } from '../lib/env.js';
 import { objectUrl, type Origin } from '../lib/origin.js';
 import { copyRanged, rangeable } from '../lib/ranged-get.js';
@@ -166,8 +171,12 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       };
       const contentType = head.contentType ? { contentType: head.contentType } : {};
       let info: ObjectInfo;
-      // A manifest line's size or checksum is checked on the whole stream: such objects take one stream.
-      if (!want && bucket.openRanged && rangeable(head, input.streams ?? 1, algo, rangeThreshold)) {
+      // A manifest line's md5/sha256 is checked on the whole stream (such objects take one stream); a CRC combines.
+      if (
+        rangesCanVerify(want) &&
+        bucket.openRanged &&
+        rangeable(head, input.streams ?? 1, algo, rangeThreshold)
+      ) {
         // Large, from an origin that serves ranges: N pinned Range GETs written in place (lib/ranged-get.ts).
         const writer = await bucket
           .openRanged(name, { size: head.size, ...contentType, meta, checksum: algo, signal })
@@ -187,6 +196,10 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           algo,
           limiter,
           signal,
+          verify: want && {
+            algo: want.checksum?.algo ?? algo,
+            check: (hex) => verifyArrived(want, head.size, () => hex, url),
+          },
         });
         deps.putJournal?.(name);
         state.copied(p, info.size);
@@ -196,8 +209,14 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       if (bucket.putBytes && head.size !== undefined && head.size <= (bucket.putBytesMax ?? 0) && !limiter) {
         // Small object into a bucket that buffers small objects anyway: receive, hash and check it here, with
         // no stream in between (a Transform per object cost ~10% of the CPU of 10,000 × 64 KiB).
-        const { chunks, digest } = await receiveWhole(body, head.size, url, await createHasher(algo));
-        verifyWhole(want, chunks, algo, digest, url);
+        const whole = want && (await manifestHasher(want, algo, url));
+        const { chunks, digest } = await receiveWhole(
+          body,
+          head.size,
+          url,
+          whole?.hasher ?? (await createHasher(algo)),
+        );
+        whole?.verify(head.size);
         info = await bucket.putBytes(name, chunks, {
           ...contentType,
           meta: { ...meta, ...recorded(algo, digest) },
@@ -209,9 +228,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         rows.add(storedRow(index, name, 'copied', info));
         return;
       }
-      const hasher = want
-        ? new ManifestCounter(want, await createHasher(algo), limiter)
-        : new HashCounter(await createHasher(algo), limiter);
+      const check = want && (await manifestHasher(want, algo, url));
+      const hasher = new HashCounter(check?.hasher ?? (await createHasher(algo)), limiter);
       link(body, hasher);
       try {
         info = await bucket.put(name, hasher, {
@@ -227,7 +245,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
               );
             }
             const digest = hasher.digest();
-            if (hasher instanceof ManifestCounter) hasher.verify(digest, url);
+            check?.verify(hasher.bytes);
             return { ...recorded(algo, digest), bytes: hasher.bytes };
           },
           signal,

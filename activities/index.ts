@@ -15,6 +15,7 @@ import { makeServeDirectory } from './serve-directory.js';
 import { serveAuthHeaders } from '../lib/serve-token.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
 import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
+import { compactJobReport } from './compact-report.js';
 import { makeVerifyActivities } from './verify.js';
 
 export interface ActivityDeps {
@@ -83,12 +84,13 @@ export function createActivities(deps: ActivityDeps = {}) {
       source?: SourceNames;
     }): Promise<{ removed: number }> {
       try {
-        return await (
-          await open(input.destination)
-        ).cleanupJob(input.jobId, {
+        const bucket = await open(input.destination);
+        const out = await bucket.cleanupJob(input.jobId, {
           ...(input.startedAtMs !== undefined ? { startedAtMs: input.startedAtMs } : {}),
           ...(input.source ? { isName: sourceMatcher(input.source) } : {}),
         });
+        await compactJobReport(bucket, input.jobId);
+        return out;
       } catch (err) {
         throw toApplicationFailure(err);
       }

@@ -6,7 +6,8 @@
 import { createInterface } from 'node:readline';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ErrorType } from '../common/errors.js';
-import { jsonlLine, parseJsonlLine, parsePartPath, REPORT_DIR, type ReportRow } from '../common/report.js';
+import { jsonlLine, parseJsonlLine, REPORT_DIR, type ReportRow } from '../common/report.js';
+import { listParts, mergeParts } from '../lib/report-merge.js';
 import { emptyVerifyTotals, type VerifyMode, type VerifyTotals } from '../common/verify.js';
 import type { Bucket } from '../lib/buckets/index.js';
 import { toApplicationFailure } from '../lib/classify-error.js';
@@ -39,9 +40,8 @@ export function makeVerifyActivities(deps: VerifyDeps) {
       try {
         const files = jobFiles(await deps.openBucket(input.destination), input.jobId);
         const keys: string[] = [];
-        for await (const f of files.list(REPORT_DIR)) {
-          const p = parsePartPath(f.rel);
-          if (!p) continue;
+        // From the last folder on, not from the start: a report of 20,000 folders is listed once in all.
+        for await (const { file: f } of listParts(files, REPORT_DIR, input.after)) {
           const key = f.rel.slice(0, f.rel.lastIndexOf('/') + 1);
           if ((input.after !== undefined && key <= input.after) || keys.at(-1) === key) continue;
           if (keys.length === input.limit) return { keys, done: false };
@@ -124,11 +124,9 @@ export function makeVerifyActivities(deps: VerifyDeps) {
 
 /** The rows of one batch folder, the latest part's row winning per index. */
 async function latestRows(files: JobFiles, key: string): Promise<Map<number, ReportRow>> {
+  // The folder's parts merged as the report is (a compacted segment keeps each row's own order key).
   const byIndex = new Map<number, ReportRow>();
-  for await (const f of files.list(key)) {
-    if (!parsePartPath(f.rel)) continue;
-    for await (const row of readRows(files, f.rel)) byIndex.set(row.index, row);
-  }
+  for await (const { row } of mergeParts(files, listParts(files, key))) byIndex.set(row.index, row);
   return byIndex;
 }
 

@@ -1,6 +1,7 @@
 // `ferry show job --report` throughput, without a server: report parts as copy batches write them (256-object
 // batches, a part every 64 rows, a retried attempt overriding 5% of rows) for N objects in a local bucket, then
-// the merge streamed to a JSONL and a CSV file. Prints rows/s, parts, most parts open and the peak RSS.
+// the merge streamed to a JSONL and a CSV file; then the compaction finalizeJob runs, and the merge again. Prints
+// rows/s, parts, most parts open and the peak RSS.
 //   node dist/bench/report-merge.js [--rows N] (default 1,000,000)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { jsonlLine, partPath, type ReportRow } from '../common/report.js';
 import { LocalBucket } from '../lib/buckets/local.js';
 import { jobFiles } from '../lib/job-files.js';
+import { compactReport } from '../lib/report-compact.js';
 import { mergedRows, type MergeStats } from '../lib/report-merge.js';
 import { writeReport } from '../lib/report-output.js';
 
@@ -61,6 +63,21 @@ async function main(): Promise<void> {
           `${stats.superseded} superseded, at most ${stats.maxOpen} open; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
       );
     }
+    // Compaction as finalizeJob runs it (lib/report-compact.ts), then the merge of the segments.
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+    t = performance.now();
+    const st = await compactReport(files);
+    const cs = (performance.now() - t) / 1000;
+    clearInterval(timer);
+    console.log(
+      `compact: ${st.parts} parts into ${st.segments} segments (${st.rows} rows) in ${cs.toFixed(1)} s = ` +
+        `${Math.round(st.rows / cs)} rows/s; peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`,
+    );
+    t = performance.now();
+    const n = await writeReport(mergedRows(files), 'jsonl', { kind: 'file', path: join(dir, 'c.jsonl') });
+    const ms = (performance.now() - t) / 1000;
+    console.log(`jsonl after compaction: ${n} rows in ${ms.toFixed(1)} s = ${Math.round(n / ms)} rows/s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -23,6 +23,8 @@ export interface ManifestArg {
   local?: string;
   /** As typed, for messages. */
   text: string;
+  /** A remote manifest's bytes are kept here as the check reads them (client/manifest-stage.ts). */
+  spool?: string;
 }
 
 export interface ManifestPlan {
@@ -75,7 +77,7 @@ export async function planManifest(m: ManifestArg, filter: KeyFilterSpec | undef
   let hashes = new BigUint64Array(1 << 16);
   let lines = 0;
   let entries = 0;
-  for await (const text of readLines(m)) {
+  for await (const text of readLines(m, m.spool)) {
     lines++;
     const l = parseManifestLine(text);
     if (l.kind === 'skip') continue;
@@ -120,7 +122,7 @@ export async function stageManifest(local: string, destination: string, jobId: s
 
 // --- internal ---
 
-async function* readLines(m: ManifestArg): AsyncGenerator<string> {
+async function* readLines(m: ManifestArg, spool?: string): AsyncGenerator<string> {
   const { manifestLines, openManifest } = await import('../lib/manifest/read.js');
   let body: Readable | ReadStream;
   try {
@@ -128,6 +130,7 @@ async function* readLines(m: ManifestArg): AsyncGenerator<string> {
     else {
       const { openBucket } = await import('../lib/buckets/index.js');
       body = await openManifest(m.ref, { destination: '', jobId: '', openBucket }, { start: 0 });
+      if (spool) body = (await import('./manifest-stage.js')).teeTo(body, spool);
     }
     for await (const l of manifestLines(body, 0)) yield l.text;
   } catch (err) {

@@ -145,8 +145,22 @@ export function workflowStartOf(
 }
 
 export async function startJob(input: MigrationInput, flags: StartFlags): Promise<number> {
-  const job = await prepareJob(input, flags);
-  const { parsed, plan, destination, sourceText, manifestPlan } = job;
+  // A remote manifest is read once, here, and staged with the job (client/manifest-stage.ts).
+  const stage = await import('./manifest-stage.js');
+  const spool = flags.dryRun ? undefined : await stage.spoolRemote(flags.manifest);
+  try {
+    const prepared = await prepareJob(input, flags);
+    const job = spool
+      ? { ...prepared, input: stage.stagedInput(prepared.input), parsed: stage.stagedInput(prepared.parsed) }
+      : prepared;
+    return await runJob(job, flags, flags.manifest?.local ?? spool?.path);
+  } finally {
+    await spool?.remove();
+  }
+}
+
+async function runJob(job: PreparedJob, flags: StartFlags, stageFrom: string | undefined): Promise<number> {
+  const { input, parsed, plan, destination, sourceText, manifestPlan } = job;
   const manifest = manifestPlan ? await import('./manifest-plan.js') : undefined;
   const inputBytes = Buffer.byteLength(JSON.stringify(input));
   const src = parsed.source;
@@ -193,8 +207,8 @@ export async function startJob(input: MigrationInput, flags: StartFlags): Promis
     } else if (conn.embedded) {
       ensureDaemonWorker(log);
     }
-    if (manifest && flags.manifest?.local) {
-      const at = await manifest.stageManifest(flags.manifest.local, destination, jobId);
+    if (manifest && stageFrom) {
+      const at = await manifest.stageManifest(stageFrom, destination, jobId);
       log(`manifest staged at ${at}`);
     }
     trace('start workflow');

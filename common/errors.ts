@@ -20,8 +20,9 @@ export const ErrorType = {
   /** Body shorter or longer than Content-Length. Retried with backoff. */
   LengthMismatch: 'LengthMismatch',
   /**
-   * The bytes are not the ones expected: the store computed another checksum than ferry streamed, or a range of
-   * a parallel fetch came back for another range. Never retried within a job; `job resume` copies it again.
+   * The bytes are not the ones expected: the store computed another checksum than ferry streamed, a range of a
+   * parallel fetch came back for another range, or what arrived has another checksum than its manifest line
+   * states (nothing committed). Never retried within a job; `job resume` copies it again.
    */
   ChecksumMismatch: 'ChecksumMismatch',
   /**
@@ -56,8 +57,9 @@ export const ErrorType = {
    */
   BatchFailed: 'BatchFailed',
   /**
-   * What arrived disagrees with the manifest line that listed it: another size, or another MD5/SHA-256. Never
-   * retried and never committed (the origin holds another version than the manifest describes).
+   * What arrived disagrees with the manifest line that listed it: another size (another checksum is
+   * ChecksumMismatch). Never retried and never committed (the origin holds another version than the manifest
+   * describes).
    */
   ManifestMismatch: 'ManifestMismatch',
 } as const;

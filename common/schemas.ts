@@ -21,11 +21,13 @@ export const KeyFilterSchema = z.object({
 
 /**
  * Where a manifest is kept: `at: 'job'` — staged by the CLI into the destination as the job's file `manifest`
- * (lib/job-files.ts: `.ferry/jobs/<job>/manifest`); `uri` — read where it is, by every worker: an http(s) URL,
- * `s3://bucket/key`, `ais://bucket/key` or `file:///abs/path` (a path every worker host sees).
+ * (lib/job-files.ts: `.ferry/jobs/<job>/manifest`), a local file or a remote one the CLI read while checking it
+ * (`from`: where it was read, for messages); `uri` — read where it is, by every worker: an http(s) URL,
+ * `s3://bucket/key`, `ais://bucket/key` or `file:///abs/path` (a path every worker host sees; schedules, whose
+ * runs read it afresh).
  */
 export const ManifestRefSchema = z.union([
-  z.object({ at: z.literal('job') }),
+  z.object({ at: z.literal('job'), from: z.string().min(1).max(2048).optional() }),
   z.object({ uri: z.string().min(1).max(2048) }),
 ]);
 export type ManifestRef = z.infer<typeof ManifestRefSchema>;

@@ -31,8 +31,13 @@ export interface JobFiles {
   read(rel: string, range?: ByteRange): Promise<Readable | null>;
   /** Size of a file, or null when it does not exist. */
   size(rel: string): Promise<number | null>;
-  /** Files under `relPrefix` (a folder ends with '/'), in lexicographic order of `rel`. */
-  list(relPrefix?: string): AsyncIterable<JobFile>;
+  /**
+   * Files under `relPrefix` (a folder ends with '/'), in lexicographic order of `rel`; with `startAfter`, only
+   * those whose `rel` sorts after it (a listing that resumes where the last one stopped, S3's StartAfter).
+   */
+  list(relPrefix?: string, startAfter?: string): AsyncIterable<JobFile>;
+  /** Remove one file; a file already gone is no error. */
+  remove(rel: string): Promise<void>;
   /** Remove every file of the job. */
   removeAll(): Promise<void>;
 }
@@ -89,8 +94,9 @@ function localFiles(bucket: LocalBucket, jobId: string): JobFiles {
       const st = await stat(path(rel)).catch(() => null);
       return st?.isFile() ? st.size : null;
     },
-    async *list(relPrefix = '') {
-      // Folders are few (one per kind of file): read each whole, sorted by the key as a full path.
+    async *list(relPrefix = '', startAfter = '') {
+      // Folders are few (one per kind of file): read each whole, sorted by the key as a full path. A folder whose
+      // every key sorts before `startAfter` is not entered.
       const walk = async function* (dir: string): AsyncGenerator<JobFile> {
         let entries;
         try {
@@ -104,14 +110,19 @@ function localFiles(bucket: LocalBucket, jobId: string): JobFiles {
           .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
         for (const { e, key } of keyed) {
           if (!(key.startsWith(relPrefix) || relPrefix.startsWith(key))) continue;
-          if (e.isDirectory()) yield* walk(key);
-          else if (e.isFile() && key.startsWith(relPrefix)) {
+          if (e.isDirectory()) {
+            if (key < startAfter && !startAfter.startsWith(key)) continue;
+            yield* walk(key);
+          } else if (e.isFile() && key.startsWith(relPrefix) && key > startAfter) {
             const st = await stat(join(root, ...key.split('/'))).catch(() => null);
             if (st) yield { rel: key, size: st.size };
           }
         }
       };
       yield* walk('');
+    },
+    async remove(rel) {
+      await rm(path(rel), { force: true });
     },
     async removeAll() {
       await rm(root, { recursive: true, force: true });
@@ -153,14 +164,25 @@ function objectFiles(bucket: Bucket, jobId: string): JobFiles {
     async size(rel) {
       return (await bucket.head(key(rel)))?.size ?? null;
     },
-    async *list(relPrefix = '') {
+    async *list(relPrefix = '', startAfter = '') {
       // list() hides `.ferry/`, so page through the raw listing of the job's folder by asking under its prefix.
       let token: string | undefined;
       do {
-        const page = await listRaw(bucket, base + relPrefix, token);
-        for (const it of page.items) yield { rel: it.name.slice(base.length), size: it.size };
+        const page = await listRaw(bucket, base + relPrefix, token, startAfter && base + startAfter);
+        for (const it of page.items) {
+          const rel = it.name.slice(base.length);
+          // Filtered here too: a store that ignores StartAfter still lists in order, so this stays exact.
+          if (rel > startAfter) yield { rel, size: it.size };
+        }
         token = page.next;
       } while (token);
+    },
+    async remove(rel) {
+      try {
+        await bucket.delete(key(rel));
+      } catch (err) {
+        if (!missing(err)) throw err;
+      }
     },
     async removeAll() {
       for await (const f of this.list()) await bucket.delete(key(f.rel));
@@ -173,6 +195,7 @@ async function listRaw(
   bucket: Bucket,
   prefix: string,
   token: string | undefined,
+  startAfter: string,
 ): Promise<{ items: { name: string; size: number }[]; next?: string }> {
-  return bucket.list({ prefix, ...(token ? { token } : {}), state: true });
+  return bucket.list({ prefix, ...(token ? { token } : startAfter ? { startAfter } : {}), state: true });
 }

@@ -69,6 +69,11 @@ export interface RangedCopy {
   algo: ChecksumAlgo;
   limiter?: RateLimiter | undefined;
   signal: AbortSignal;
+  /**
+   * A check of the whole object before it is committed (a manifest line's checksum, lib/manifest/verify.ts): `algo`
+   * is hashed per range beside the job's own (when it differs) and combined; `check` throws to abort the object.
+   */
+  verify?: { algo: ChecksumAlgo; check: (hex: string) => void } | undefined;
 }
 
 /** Fetches the object in ranges into `writer` and commits it; aborts the writer on any failure. */
@@ -83,13 +88,21 @@ export async function copyRanged(c: RangedCopy): Promise<ObjectInfo> {
     ? { 'if-range': etag, 'if-match': etag }
     : { 'if-range': head.lastModified!, 'if-unmodified-since': head.lastModified! };
   try {
+    const extra = c.verify && c.verify.algo !== algo ? c.verify.algo : undefined;
     const digests = await Promise.all(
       plan.map(async (r, i) => {
         try {
           const body = i === 0 ? c.first : await fetchRange(c, r, size, pin, signal);
           const hasher = await createHasher(algo);
-          await writer.writeRange(r.start, counted(body, r.end - r.start + 1, c, hasher.update.bind(hasher)));
-          return hasher.digest();
+          const other = extra ? await createHasher(extra) : undefined;
+          const update = other
+            ? (b: Buffer) => {
+                hasher.update(b);
+                other.update(b);
+              }
+            : hasher.update.bind(hasher);
+          await writer.writeRange(r.start, counted(body, r.end - r.start + 1, c, update));
+          return { job: hasher.digest(), other: other?.digest() ?? '' };
         } catch (err) {
           ac.abort(err); // the other ranges stop at once
           throw err;
@@ -98,10 +111,20 @@ export async function copyRanged(c: RangedCopy): Promise<ObjectInfo> {
         }
       }),
     );
-    let hex = digests[0]!;
-    if (algo === 'crc32c' || algo === 'crc64nvme')
-      for (let i = 1; i < plan.length; i++)
-        hex = combineCrc(algo, hex, digests[i]!, plan[i]!.end - plan[i]!.start + 1);
+    const hex = combined(
+      algo,
+      plan,
+      digests.map((d) => d.job),
+    );
+    c.verify?.check(
+      extra
+        ? combined(
+            extra,
+            plan,
+            digests.map((d) => d.other),
+          )
+        : hex,
+    );
     return await writer.commit({ bytes: size, ...recorded(algo, hex) });
   } catch (err) {
     c.first.destroy();
@@ -111,6 +134,15 @@ export async function copyRanged(c: RangedCopy): Promise<ObjectInfo> {
 }
 
 // --- internal ---
+
+/** The whole object's digest from its ranges' (crc32c, crc64nvme); a lone range's digest as it is. */
+function combined(algo: ChecksumAlgo, plan: { start: number; end: number }[], digests: string[]): string {
+  let hex = digests[0]!;
+  if (algo === 'crc32c' || algo === 'crc64nvme')
+    for (let i = 1; i < plan.length; i++)
+      hex = combineCrc(algo, hex, digests[i]!, plan[i]!.end - plan[i]!.start + 1);
+  return hex;
+}
 
 /** A strong ETag (If-Match and If-Range compare strongly: a weak one never matches). */
 function strongEtag(etag: string | undefined): string | undefined {

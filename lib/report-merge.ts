@@ -7,7 +7,7 @@
 // whatever the number of rows or parts. (A resumed job's batches of scattered failed indexes may span more, but
 // they are few: each covers up to a batch of failed objects.)
 import type { JobFile, JobFiles } from './job-files.js';
-import { REPORT_DIR, parseJsonlLine, parsePartPath, type ReportRow } from '../common/report.js';
+import { REPORT_DIR, jsonlLine, parseJsonlLine, parsePartPath, type ReportRow } from '../common/report.js';
 
 /** Bytes read from a part at a time (one ranged read per chunk on S3/AIStore). */
 const CHUNK = 256 * 1024;
@@ -25,24 +25,62 @@ export interface MergeStats {
 
 /** Whether the job has report parts at all (older jobs do not). */
 export async function hasReportParts(files: JobFiles): Promise<boolean> {
-  for await (const f of files.list(REPORT_DIR)) if (parsePartPath(f.rel)) return true;
-  return false;
+  const parts = listParts(files);
+  const first = await parts.next();
+  await parts.return(undefined);
+  return !first.done;
+}
+
+/** A report part (or a segment of compacted parts, lib/report-compact.ts): its file, folder and order key. */
+export interface PartRef {
+  file: JobFile;
+  /** The first index of its batch (of the first batch, for a segment). */
+  firstIndex: number;
+  /** The part's order key (a segment's: the latest of the parts it holds). */
+  order: string;
+}
+
+/** A row and the order key of the write it came from (a segment keeps each row's own). */
+export interface OrderedRow {
+  row: ReportRow;
+  order: string;
+}
+
+/** The report's parts under `prefix` (default: all), in listing order; with `startAfter` those after that key. */
+export async function* listParts(
+  files: JobFiles,
+  prefix: string = REPORT_DIR,
+  startAfter?: string,
+): AsyncGenerator<PartRef> {
+  for await (const f of files.list(prefix, startAfter)) {
+    const p = parsePartPath(f.rel);
+    if (p) yield { file: f, ...p };
+  }
 }
 
 /** Every row of the job's report, in index order, one per index (the latest write wins). */
 export async function* mergedRows(files: JobFiles, stats?: MergeStats): AsyncGenerator<ReportRow> {
+  for await (const r of mergeParts(files, listParts(files), stats)) yield r.row;
+}
+
+/**
+ * The rows of `parts` (in listing order, i.e. by first index) merged: index order, one per index, the row of the
+ * latest write winning — by the row's own order key in a segment, else by its part's.
+ */
+export async function* mergeParts(
+  files: JobFiles,
+  parts: AsyncIterable<PartRef> | Iterable<PartRef>,
+  stats?: MergeStats,
+): AsyncGenerator<OrderedRow> {
   const st = stats ?? { parts: 0, rows: 0, superseded: 0, maxOpen: 0, bad: 0 };
   const heap = new Heap<Cursor>(before);
-  const listing = files.list(REPORT_DIR)[Symbol.asyncIterator]();
-  let ahead: { file: JobFile; firstIndex: number; order: string } | undefined;
+  const listing =
+    Symbol.asyncIterator in parts ? parts[Symbol.asyncIterator]() : toAsync(parts[Symbol.iterator]());
+  let ahead: PartRef | undefined;
   let listed = false;
   const nextPart = async () => {
-    for (;;) {
-      const r = await listing.next();
-      if (r.done) return undefined;
-      const p = parsePartPath(r.value.rel);
-      if (p) return { file: r.value, ...p };
-    }
+    const r = await listing.next();
+    return r.done ? undefined : r.value;
   };
   ahead = await nextPart();
   listed = !ahead;
@@ -60,6 +98,7 @@ export async function* mergedRows(files: JobFiles, stats?: MergeStats): AsyncGen
     const top = heap.peek();
     if (!top) return;
     const row = top.row;
+    const order = top.rowOrder;
     if (await top.advance()) heap.replaceTop(top);
     else heap.pop();
     if (row.index === last) {
@@ -68,8 +107,16 @@ export async function* mergedRows(files: JobFiles, stats?: MergeStats): AsyncGen
     }
     last = row.index;
     st.rows++;
-    yield row;
+    yield { row, order };
   }
+}
+
+/**
+ * A segment's line: the row's JSONL line with the order key of the write it came from as a last key (`order`),
+ * which row parsers ignore (ReportRowSchema drops unknown keys) and the merge reads back.
+ */
+export function segmentLine(row: ReportRow, order: string): string {
+  return `${jsonlLine(row).slice(0, -2)},"order":"${order}"}\n`;
 }
 
 // --- internal ---
@@ -77,12 +124,24 @@ export async function* mergedRows(files: JobFiles, stats?: MergeStats): AsyncGen
 /** Earlier index first; for the same index the later write (greater order key) first, so it wins. */
 function before(a: Cursor, b: Cursor): boolean {
   if (a.row.index !== b.row.index) return a.row.index < b.row.index;
-  return a.order > b.order;
+  return a.rowOrder > b.rowOrder;
+}
+
+/**
+ * The `order` a segment line ends with. Only the line's real last key can match: inside a JSON string every `"`
+ * is escaped, so a name or message cannot end a line with `,"order":"…"}`.
+ */
+const ORDER_TAIL = /,"order":"(\d{15}-\d{5}-\d{6})"\}$/;
+
+async function* toAsync<T>(it: Iterator<T>): AsyncGenerator<T> {
+  for (let r = it.next(); !r.done; r = it.next()) yield r.value;
 }
 
 /** One part read line by line in chunks of ranged reads. */
 class Cursor {
   row!: ReportRow;
+  /** The order key of the current row's write. */
+  rowOrder = '';
   private lines: string[] = [];
   private at = 0;
   private offset = 0;
@@ -104,6 +163,7 @@ class Cursor {
         const row = parseJsonlLine(line);
         if (row) {
           this.row = row;
+          this.rowOrder = ORDER_TAIL.exec(line)?.[1] ?? this.order;
           return true;
         }
         this.st.bad++;

@@ -206,6 +206,7 @@ export class S3Bucket implements Bucket {
         Bucket: this.bucket,
         Prefix: this.prefix + (opts.prefix ?? ''),
         ...(opts.token ? { ContinuationToken: opts.token } : {}),
+        ...(opts.startAfter && !opts.token ? { StartAfter: this.prefix + opts.startAfter } : {}),
         MaxKeys: Math.min(opts.limit ?? 1000, 1000),
       }),
     );

@@ -77,6 +77,11 @@ export interface ListOptions {
   limit?: number;
   /** Include ferry's own files under `.ferry/` (S3 and AIStore; a local bucket keeps them outside list()). */
   state?: boolean;
+  /**
+   * Only names after this one (a full name, as `prefix`), on the first page: S3's StartAfter. A driver may ignore it
+   * (AIStore's is not used: not checked against the pinned release); callers filter as well.
+   */
+  startAfter?: string;
 }
 
 export interface ListPage {

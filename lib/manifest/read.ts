@@ -27,7 +27,9 @@ export interface ManifestPlace {
 
 /** Human form of where a manifest is, for messages. */
 export function manifestWhere(ref: ManifestRef, destination: string, jobId: string): string {
-  return 'uri' in ref ? redactUrl(ref.uri) : `${destination}/.ferry/jobs/${jobId}/${STAGED_MANIFEST}`;
+  if ('uri' in ref) return redactUrl(ref.uri);
+  const staged = `${destination}/.ferry/jobs/${jobId}/${STAGED_MANIFEST}`;
+  return ref.from ? `${staged} (the copy of ${redactUrl(ref.from)} the job started with)` : staged;
 }
 
 /** Bytes [range.start, range.end) of the manifest (to its end when `end` is omitted). */

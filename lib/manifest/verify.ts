@@ -1,13 +1,17 @@
-// Checking an object against its manifest line, as Storage Transfer Service does: a size or checksum that
-// disagrees fails the object with ManifestMismatch (never retried) before anything is committed — at the
-// response head when the origin's Content-Length already differs, else in the put's beforeCommit.
-import { createHash, type Hash } from 'node:crypto';
-import type { TransformCallback } from 'node:stream';
+// Checking an object against its manifest line, as Storage Transfer Service does: a size that disagrees fails the
+// object with ManifestMismatch, a checksum that disagrees with ChecksumMismatch (both never retried), before
+// anything is committed — at the response head when the origin's Content-Length already differs, else just before
+// the commit (the put's beforeCommit, the ranged writer's commit).
+//
+// The line's checksum is computed by the copy path's own hashers (lib/checksum.ts), in the same pass as the job's
+// --checksum: when both name one algorithm (the default crc32c and a `crc32c:` column) it is the same hasher. A
+// crc32c or crc64nvme line keeps parallel Range GETs working (each range hashed alone, then combined with
+// combineCrc); an md5 or sha256 line cannot be combined, so such an object takes one stream.
 import { ErrorType } from '../../common/errors.js';
 import type { ManifestExpect } from '../../common/manifest.js';
+import type { ChecksumAlgo } from '../../common/schemas.js';
 import { FerryError, redactUrl } from '../classify-error.js';
-import type { Hasher } from '../checksum.js';
-import { HashCounter, type RateLimiter } from '../streams.js';
+import { createHasher, type Hasher } from '../checksum.js';
 
 /** The origin announced a size other than the manifest's: fail before reading the body. */
 export function checkAnnouncedSize(
@@ -16,68 +20,67 @@ export function checkAnnouncedSize(
   url: string,
 ): void {
   if (want?.size !== undefined && size !== undefined && size !== want.size)
-    throw mismatch(url, `the origin says ${size} bytes, the manifest ${want.size}`);
+    throw new FerryError(
+      ErrorType.ManifestMismatch,
+      `${redactUrl(url)}: the origin says ${size} bytes, the manifest ${want.size}`,
+    );
+}
+
+/** Whether an object its line describes may still be fetched in parallel ranges (its checksum combines). */
+export function rangesCanVerify(want: ManifestExpect | undefined): boolean {
+  const algo = want?.checksum?.algo;
+  return algo === undefined || algo === 'crc32c' || algo === 'crc64nvme';
+}
+
+export interface ManifestHasher {
+  /** The hasher the copy path feeds: the job's, and the line's algorithm too when that is another one. */
+  hasher: Hasher;
+  /** After the last byte and before the commit: throws unless `bytes` and the digest match the line. */
+  verify(bytes: number): void;
 }
 
 /**
- * A HashCounter (the job's --checksum) that also computes the digest a manifest line gives, when that is another
- * algorithm (a line's `md5:` under the default crc32c): both in one pass over the bytes.
+ * A hasher for an object `want` describes, for the job's `algo`. Its `digest()` is the job's digest (memoised, so
+ * the copy path and `verify` may both ask); the line's own digest is taken in `verify`.
  */
-export class ManifestCounter extends HashCounter {
-  private readonly extra: Hash | undefined;
-  constructor(
-    readonly want: ManifestExpect,
-    private readonly jobHash: Hasher,
-    limiter?: RateLimiter,
-  ) {
-    super(jobHash, limiter);
-    const algo = want.checksum?.algo;
-    this.extra = algo && algo !== jobHash.algo ? createHash(algo) : undefined;
-  }
-  override _transform(chunk: Buffer, enc: BufferEncoding, cb: TransformCallback): void {
-    this.extra?.update(chunk);
-    super._transform(chunk, enc, cb);
-  }
-  /** Throws ManifestMismatch unless the bytes that passed match the line; `jobDigest` is the counter's digest. */
-  verify(jobDigest: string, url: string): void {
-    verifyArrived(this.want, this.bytes, this.extra ? this.extra.digest('hex') : jobDigest, url);
-  }
-}
-
-/** A small object received whole: check it against its line (`jobDigest` is of the job's `algo`). */
-export function verifyWhole(
-  want: ManifestExpect | undefined,
-  chunks: Buffer[],
-  algo: string,
-  jobDigest: string,
+export async function manifestHasher(
+  want: ManifestExpect,
+  algo: ChecksumAlgo,
   url: string,
-): void {
-  if (!want) return;
-  let got = jobDigest;
-  if (want.checksum && want.checksum.algo !== algo) {
-    const h = createHash(want.checksum.algo);
-    for (const c of chunks) h.update(c);
-    got = h.digest('hex');
-  }
-  verifyArrived(
-    want,
-    chunks.reduce((a, c) => a + c.length, 0),
-    got,
-    url,
-  );
+): Promise<ManifestHasher> {
+  const job = await createHasher(algo);
+  const lineAlgo = want.checksum?.algo;
+  const extra = lineAlgo && lineAlgo !== algo ? await createHasher(lineAlgo) : undefined;
+  let digest: string | undefined;
+  const hasher: Hasher = {
+    algo,
+    update: extra
+      ? (d) => {
+          job.update(d);
+          extra.update(d);
+        }
+      : (d) => job.update(d),
+    digest: () => (digest ??= job.digest()),
+  };
+  return {
+    hasher,
+    verify: (bytes) => verifyArrived(want, bytes, () => (extra ? extra.digest() : hasher.digest()), url),
+  };
 }
 
-// --- internal ---
-
-function verifyArrived(want: ManifestExpect, bytes: number, got: string, url: string): void {
+/** The same check for a ranged copy, given the whole object's digest of the line's algorithm. */
+export function verifyArrived(want: ManifestExpect, bytes: number, digest: () => string, url: string): void {
   if (want.size !== undefined && bytes !== want.size)
-    throw mismatch(url, `received ${bytes} bytes, the manifest says ${want.size}`);
+    throw new FerryError(
+      ErrorType.ManifestMismatch,
+      `${redactUrl(url)}: received ${bytes} bytes, the manifest says ${want.size}`,
+    );
   const sum = want.checksum;
   if (!sum) return;
+  const got = digest();
   if (got !== sum.hex)
-    throw mismatch(url, `${sum.algo} ${got || '?'} differs from the manifest's ${sum.hex}`);
-}
-
-function mismatch(url: string, what: string): FerryError {
-  return new FerryError(ErrorType.ManifestMismatch, `${redactUrl(url)}: ${what}`);
+    throw new FerryError(
+      ErrorType.ChecksumMismatch,
+      `${redactUrl(url)}: ${sum.algo} ${got || '?'} differs from the manifest's ${sum.hex}`,
+    );
 }

@@ -1,5 +1,5 @@
 // lib/job-files.ts on a local bucket and on a real MinIO: atomic put (buffer and stream), ranged reads, sizes,
-// listing in order, hidden from the bucket's own list(), removal; a missing file reads as null.
+// listing in order (and from a key on), hidden from the bucket's own list(), removal; a missing file reads as null.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -68,6 +68,27 @@ async function exercise(bucket: Bucket): Promise<void> {
     page.items.map((i) => i.name),
     ['data/a.txt'],
   );
+  // A listing that resumes after a key (S3 StartAfter; a local walk that skips whole folders), and remove().
+  await files.put('report/b/2.jsonl', Buffer.from('x'));
+  await files.put('report/b/1.jsonl', Buffer.from('x'));
+  await files.put('report/a/1.jsonl', Buffer.from('x'));
+  const after = async (startAfter: string) => {
+    const out = [];
+    for await (const f of files.list('report/', startAfter)) out.push(f.rel);
+    return out;
+  };
+  assert.deepEqual(await after('report/00000002.jsonl'), [
+    'report/a/1.jsonl',
+    'report/b/1.jsonl',
+    'report/b/2.jsonl',
+  ]);
+  assert.deepEqual(await after('report/a/'), ['report/a/1.jsonl', 'report/b/1.jsonl', 'report/b/2.jsonl']);
+  assert.deepEqual(await after('report/a/1.jsonl'), ['report/b/1.jsonl', 'report/b/2.jsonl']);
+  assert.deepEqual(await after('report/b/1.jsonl'), ['report/b/2.jsonl']);
+  assert.deepEqual(await after('report/c'), []);
+  await files.remove('report/b/1.jsonl');
+  await files.remove('report/b/1.jsonl'); // already gone: no error
+  assert.deepEqual(await after('report/a/1.jsonl'), ['report/b/2.jsonl']);
   // Another job's files are apart; a path that climbs is refused.
   const other = [];
   for await (const f of jobFiles(bucket, 'job-2').list()) other.push(f);

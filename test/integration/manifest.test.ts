@@ -1,6 +1,6 @@
 // Manifests (`--object-list` / `--list`) of any size, wherever they are: a local file (staged into the
 // destination as the job's file), an http(s) URL and an s3:// object; lines with sizes and checksums checked
-// against what arrives (ManifestMismatch, nothing committed); names never in workflow history; bad manifests
+// against what arrives (ManifestMismatch / ChecksumMismatch, nothing committed); names never in workflow history; bad manifests
 // refused in one line with their line number and nothing written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,7 +107,7 @@ test('a local manifest is staged into the destination; every object copied; no n
   for (const n of ['f ', 'ünï', 'deep/er']) assert.ok(!history.includes(n), `"${n}" is not in history`);
 });
 
-test('a manifest from an http URL; a size and a checksum that disagree fail as ManifestMismatch, uncommitted', async (t) => {
+test('a manifest from an http URL; a size and a checksum that disagree fail as ManifestMismatch / ChecksumMismatch, uncommitted', async (t) => {
   const h = new FerryHarness(t, 'mf-http');
   const { root, names } = dataset(h);
   const served = join(h.dir, 'manifests');
@@ -133,7 +133,7 @@ test('a manifest from an http URL; a size and a checksum that disagree fail as M
     report.failures.map((f) => [f.name, f.type, f.retryable]).sort(),
     [
       [wrongSize, 'ManifestMismatch', false],
-      [wrongSum, 'ManifestMismatch', false],
+      [wrongSum, 'ChecksumMismatch', false],
     ].sort(),
   );
   const good = names.filter((n) => n !== wrongSize && n !== wrongSum);
@@ -255,8 +255,8 @@ test('bad manifests: one line naming what and where, exit 2, nothing written', a
     ],
     [
       'bad checksum',
-      file('sum.tsv', 'a\t1\tcrc32c:AAAAAA==\n'),
-      /line 1: checksum algorithm "crc32c" is not supported/,
+      file('sum.tsv', 'a\t1\tcrc32:AAAAAA==\n'),
+      /line 1: checksum algorithm "crc32" is not supported/,
     ],
     ['too many columns', file('cols.tsv', 'a\t1\tdeadbeef\tx\n'), /line 1: 4 tab-separated columns/],
     ['missing http manifest', `${url}/nope.tsv`, /^ferry: cannot read object list .*nope\.tsv: .*404/],

@@ -1,7 +1,8 @@
 // The per-object report end to end: a job where 2,000 of 3,000 names 404 (more than the 1,000 failure details
 // the history once kept) writes a report with exactly one row per object — copied ones with their size and
 // checksum, failed ones with their error type and retryable — in JSONL and CSV; `job resume` retries every
-// failed object, and the report then says copied for all. Names with spaces and commas survive both formats.
+// failed object, and the report then says copied for all. Names with spaces and commas survive both formats. The
+// report parts are compacted into one segment at the end of each run, and the rows read the same.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import type { ReportRow } from '../../common/report.js';
-import { FerryHarness } from '../helpers/cli.js';
+import { FerryHarness, listFiles } from '../helpers/cli.js';
 import { crc32cFile } from '../helpers/exec.js';
 
 const { temporal } = proto;
@@ -33,16 +34,11 @@ test('report of a job with 2,000 404s: one row per object, all failures named; r
   for (let i = 0; i < N; i++)
     writeFileSync(join(i % 3 === 0 ? src : hold, name(i)), randomBytes(100 + (i % 97)));
 
-  const run = await h.run([
-    'migrate',
-    src,
-    bucket,
-    '--template',
-    `f-{0000..${N - 1}}.bin`,
-    '--batch-size',
-    '256',
-    '-q',
-  ]);
+  const run = await h.run(
+    ['migrate', src, bucket, '--template', `f-{0000..${N - 1}}.bin`, '--batch-size', '256', '-q'],
+    // A deadline for failing, not a pace: 3,000 objects on a machine shared with benchmarks (load ~20).
+    { timeoutMs: 600_000 },
+  );
   assert.equal(run.code, 3, `exit 3 = finished with failures\n${run.stderr}\n${run.stdout}`);
   const jobId = run.stdout.split('\n')[0]!.trim();
 
@@ -90,6 +86,10 @@ test('report of a job with 2,000 404s: one row per object, all failures named; r
   );
   assert.ok(largest < 40_000, `largest event ${largest} bytes`);
 
+  // Compacted at the job's end (finalizeJob, lib/report-compact.ts): the parts of its 12 batches are one segment.
+  const reportDir = join(bucket, '.ferry', 'jobs', jobId, 'report');
+  assert.equal((await listFiles(reportDir)).length, 1, (await listFiles(reportDir)).join(' '));
+
   // CSV to stdout: a header and the same rows.
   const csv = await h.run(['show', 'job', jobId, '--report', '-', '--format', 'csv']);
   assert.equal(csv.code, 0, csv.stderr);
@@ -100,13 +100,15 @@ test('report of a job with 2,000 404s: one row per object, all failures named; r
 
   // Every failed object comes back: resume retries all 2,000, and the report then has only copied rows.
   for (let i = 0; i < N; i++) if (i % 3 !== 0) renameSync(join(hold, name(i)), join(src, name(i)));
-  const resumed = await h.run(['job', 'resume', jobId, '--wait', '-q']);
+  const resumed = await h.run(['job', 'resume', jobId, '--wait', '-q'], { timeoutMs: 600_000 });
   assert.equal(resumed.code, 0, resumed.stderr + resumed.stdout);
   assert.match(resumed.stderr, /retrying the 2000 failed objects/);
   const after = join(h.dir, 'after.jsonl');
   assert.equal((await h.run(['show', 'job', jobId, '--report', `file://${after}`])).code, 0);
   const rows2 = readJsonl(after);
   assert.equal(rows2.length, N);
+  // The resume's parts (later writes than the segment's rows) were compacted with it, and still win.
+  assert.equal((await listFiles(reportDir)).length, 1, (await listFiles(reportDir)).join(' '));
   for (const r of rows2) {
     assert.equal(r.outcome, 'copied', JSON.stringify(r));
     assert.equal(r.checksum, crc32cFile(join(src, r.name)));

@@ -32,6 +32,19 @@ test('manifest lines: names, sizes, checksums in every form; comments, blanks an
       'a\t0\t' + 'ab'.repeat(32),
       { kind: 'entry', name: 'a', expect: { size: 0, checksum: { algo: 'sha256', hex: 'ab'.repeat(32) } } },
     ],
+    // CRCs (crc32c and crc64nvme of "123456789"): hex, base64 (as S3 and GCS print it), any case of algo.
+    ...['crc32c:e3069283', 'crc32c:E3069283', 'CRC32C:4waSgw=='].map(
+      (c): [string, ReturnType<typeof parseManifestLine>] => [
+        `a\t9\t${c}`,
+        { kind: 'entry', name: 'a', expect: { size: 9, checksum: { algo: 'crc32c', hex: 'e3069283' } } },
+      ],
+    ),
+    ...['crc64nvme:ae8b14860a799888', 'crc64nvme:rosUhgp5mIg='].map(
+      (c): [string, ReturnType<typeof parseManifestLine>] => [
+        `a\t\t${c}`,
+        { kind: 'entry', name: 'a', expect: { checksum: { algo: 'crc64nvme', hex: 'ae8b14860a799888' } } },
+      ],
+    ),
   ];
   for (const [line, want] of cases) assert.deepEqual(parseManifestLine(line), want, JSON.stringify(line));
   const bad: [string, RegExp, 'name' | 'column'][] = [
@@ -40,9 +53,22 @@ test('manifest lines: names, sizes, checksums in every form; comments, blanks an
     ['a\tx12', /size column "x12" is not a number/, 'column'],
     ['a\t-1', /size column "-1"/, 'column'],
     ['a\t1.5', /size column "1.5"/, 'column'],
-    ['a\t1\tcrc32c:AAAAAA==', /"crc32c" is not supported/, 'column'],
+    [
+      'a\t1\tcrc32:AAAAAA==',
+      /"crc32" is not supported in a manifest \(use crc32c, crc64nvme, md5, sha256\)/,
+      'column',
+    ],
+    ['a\t1\tsha1:' + 'ab'.repeat(20), /"sha1" is not supported/, 'column'],
+    ['a\t1\tcrc32c:e306928', /not a crc32c digest \(8 hex digits, or base64 of 4 bytes\)/, 'column'],
+    ['a\t1\tcrc32c:4waSgw=', /not a crc32c digest/, 'column'],
+    ['a\t1\tcrc64nvme:e3069283', /not a crc64nvme digest/, 'column'],
+    ['a\t1\tcrc32c:4waSgw==-3', /composite \(multipart\) value/, 'column'],
+    ['a\t1\te3069283', /8 hex digits could be one of several CRCs; write crc32c:<hex>/, 'column'],
+    ['a\t1\t' + MD5 + '-12', /multipart ETag, not the MD5/, 'column'],
     ['a\t1\tmd5:xyz', /not a md5 digest/, 'column'],
-    ['a\t1\tabc', /not md5:/, 'column'],
+    ['a\t1\tabc', /not <algo>:<hex\|base64> \(crc32c, crc64nvme, md5, sha256\)/, 'column'],
+    ['a\t1\tcrc32c:e30692', /not a crc32c digest/, 'column'],
+    ['a\t1\tmd5:nhB9nTcrtoJr2B01QqQZ1g', /not a md5 digest/, 'column'],
     ['a\t1\t' + MD5 + '\tx', /4 tab-separated columns/, 'column'],
   ];
   for (const [line, re, what] of bad) {
