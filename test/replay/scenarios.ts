@@ -614,7 +614,7 @@ export const scenarios: Scenario[] = [
       for (const [file, args, shape] of [
         [
           this.files[0]!,
-          [`${url}/`],
+          [url],
           'prefetch of a listing with --exclude and --sync: excluded rows, syncScanned',
         ],
         [
