@@ -83,6 +83,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       : undefined;
     const listed = input.listing ? await walkSpan(input, list, ctx.cancellationSignal) : manifest?.names;
     const nameOf = namer(input, deps.templates, listed);
+    const accept = input.filter ? keyFilter(input.filter) : undefined;
     const bucket = await deps.openBucket(input.destination);
     // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
     // A large object fetched in ranges holds --streams connections (rclone's --transfers × --multi-thread-streams).
@@ -132,8 +133,14 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const copyOne = async (p: number): Promise<void> => {
       const index = positions[p]!;
       const name = nameOf(index);
-      const problem = validateObjectName(name);
       manifest?.check(p);
+      // rclone's order: a filtered-out name is neither checked nor copied (nor, with --sync, deleted).
+      if (accept && !accept(name)) {
+        state.excluded(p);
+        rows.add({ index, name, outcome: 'excluded' });
+        return;
+      }
+      const problem = validateObjectName(name);
       if (problem) throw new FerryError(ErrorType.InvalidName, `invalid object name "${name}": ${problem}`);
       const url = objectUrl(input.baseUrl, name);
       const want = manifest?.expect(p);

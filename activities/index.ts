@@ -16,6 +16,9 @@ import { serveAuthHeaders } from '../lib/serve-token.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
 import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
 import { compactJobReport } from './compact-report.js';
+import { syncScanned, type SyncScannedInput } from './sync-scanned.js';
+import { sharedListing } from '../lib/listing/cache.js';
+import { withHeaders } from '../lib/listing/fetch.js';
 import { makeVerifyActivities } from './verify.js';
 
 export interface ActivityDeps {
@@ -100,6 +103,17 @@ export function createActivities(deps: ActivityDeps = {}) {
     async syncDelete(input: SyncDeleteInput): ReturnType<typeof syncDelete> {
       try {
         return await syncDelete(input, open);
+      } catch (err) {
+        if (err instanceof CancelledFailure) throw err;
+        throw toApplicationFailure(err);
+      }
+    },
+
+    /** --sync of a whole listing, tree or manifest: the source read into a set of hashes, then as syncDelete. */
+    async syncScanned(input: SyncScannedInput): ReturnType<typeof syncScanned> {
+      try {
+        const headers = serveAuthHeaders(deps.serveSecret, input.jobId);
+        return await syncScanned(input, { openBucket: open, list: withHeaders(sharedListing(), headers) });
       } catch (err) {
         if (err instanceof CancelledFailure) throw err;
         throw toApplicationFailure(err);

@@ -2,12 +2,15 @@
 // job's source set. Membership is decided without expanding the template (lib/source-names.ts).
 import { Context } from '@temporalio/activity';
 import { openBucket, type Bucket } from '../lib/buckets/index.js';
-import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
+import type { KeyFilterSpec } from '../lib/listing/filter.js';
+import { keepOnSync, sourceMatcher, type SourceNames } from '../lib/source-names.js';
 
 export interface SyncDeleteInput {
   destination: string;
   jobId: string;
   source: SourceNames;
+  /** The job's --include/--exclude/--prefix: as rclone's sync, a name they exclude is never deleted. */
+  filter?: KeyFilterSpec;
 }
 
 export interface SyncDeleteOutput {
@@ -34,19 +37,29 @@ export async function syncDelete(
   input: SyncDeleteInput,
   open: (uri: string) => Promise<Bucket> = openBucket,
 ): Promise<SyncDeleteOutput> {
+  const isName = keepOnSync(sourceMatcher(input.source), input.filter);
+  return deleteExtraneous(await open(input.destination), isName);
+}
+
+/**
+ * Delete every object of `bucket` (under its URI's prefix; never the job's `.ferry/` files, which list() hides)
+ * that `keep` refuses, resuming from the heartbeat of an earlier attempt. Used by both --sync activities.
+ */
+export async function deleteExtraneous(
+  bucket: Bucket,
+  keep: (name: string) => boolean,
+): Promise<SyncDeleteOutput> {
   const ctx = Context.current();
   const prev = ctx.info.heartbeatDetails as SyncCheckpoint | undefined;
   const out: SyncDeleteOutput = {
     deleted: prev?.deleted ?? 0,
     sample: [...(prev?.sample ?? [])],
   };
-  const bucket = await open(input.destination);
-  const isName = sourceMatcher(input.source);
   let token = prev?.token;
   do {
     ctx.cancellationSignal.throwIfAborted();
     const page = await bucket.list({ ...(token ? { token } : {}), limit: 1000 });
-    const extra = page.items.filter((it) => !isName(it.name)).map((it) => it.name);
+    const extra = page.items.filter((it) => !keep(it.name)).map((it) => it.name);
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < extra.length) {

@@ -52,3 +52,8 @@ export function bar(fraction: number, width = 30): string {
   const full = Math.round(f * width);
   return `[${'#'.repeat(full)}${'-'.repeat(width - full)}]`;
 }
+
+/** `, N excluded` when a job's filter left names out (a job without a filter prints no such count). */
+export function excludedText(t: { excluded?: number | undefined }): string {
+  return t.excluded ? `, ${t.excluded} excluded` : '';
+}

@@ -153,6 +153,7 @@ export function withInFlight(p: Progress, pending: PendingActivity[]): Progress 
     totals.skipped += a.totals.skipped;
     totals.failed += a.totals.failed;
     totals.bytes += a.totals.bytes;
+    if (a.totals.excluded) totals.excluded = (totals.excluded ?? 0) + a.totals.excluded;
   }
   // Rates from the job's start: a query handler only knows the time of the last workflow task.
   const elapsedMs = Math.max(1, Date.now() - p.startedAtMs);

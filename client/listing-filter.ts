@@ -1,7 +1,6 @@
 // `--include` / `--exclude` of `migrate` and `prefetch`: parsed here, light (no HTTP or HTML code loaded), so
 // bad input still answers before anything heavy is imported.
 import type { Command } from 'commander';
-import { CLIError } from './errors.js';
 
 /** The filter options, as the commands that take them declare them. */
 export interface FilterOpts {
@@ -18,19 +17,18 @@ export function addFilterOptions(cmd: Command, scope: string): Command {
     .option('--prefix <p>', `${scope}: copy only names that start with <p>`);
 }
 
-/** `--include` / `--exclude` (repeatable) and `--prefix` of `migrate`, `prefetch` and `download --object-list`. */
-export function filterOf(
-  o: { include?: string[]; exclude?: string[]; prefix?: string },
-  wholeTree: boolean,
-): { filter?: { include?: string[]; exclude?: string[]; prefix?: string } } {
+/**
+ * `--include` / `--exclude` (repeatable) and `--prefix` of `migrate`, `prefetch` and `download`, for every source
+ * kind: a whole tree or listing and a manifest are filtered as they are read, a template's names as each batch
+ * computes them (lib/listing/filter.ts, the same rclone semantics for all).
+ */
+export function filterOf(o: { include?: string[]; exclude?: string[]; prefix?: string }): {
+  filter?: { include?: string[]; exclude?: string[]; prefix?: string };
+} {
   const include = o.include ?? [];
   const exclude = o.exclude ?? [];
   const prefix = o.prefix ?? '';
   if (include.length === 0 && exclude.length === 0 && prefix === '') return {};
-  if (!wholeTree)
-    throw new CLIError(
-      '--include/--exclude/--prefix apply to whole-tree and object-list jobs (not to --template)',
-    );
   return {
     filter: {
       ...(prefix ? { prefix } : {}),

@@ -177,18 +177,22 @@ export async function dryRunManifest(
   destination: string,
   sourceText: string,
   batchSize: number,
-  skipExisting?: { m: ManifestArg; baseUrl: string; filter: KeyFilterSpec | undefined },
+  source?: { m: ManifestArg; baseUrl: string; filter: KeyFilterSpec | undefined },
+  extras: { skipExisting: boolean; sync: boolean } = { skipExisting: !!source, sync: false },
 ): Promise<number> {
-  const { table } = await import('./format.js');
+  const [{ table }, dry] = await Promise.all([import('./format.js'), import('./dry-run-plan.js')]);
   let skip: [string, string][] = [];
-  if (skipExisting) {
+  if (source && extras.skipExisting) {
     const { countSkippable } = await import('./dry-run-skip.js');
-    const n = await countSkippable(
-      namesOf(skipExisting.m, skipExisting.filter),
-      skipExisting.baseUrl,
-      destination,
-    );
-    skip = [['skip-existing', `${n} would be skipped (already in the destination, same source version)`]];
+    skip = [dry.skipRow(await countSkippable(namesOf(source.m, source.filter), source.baseUrl, destination))];
+  }
+  let sync: ReturnType<typeof dry.syncRows> | undefined;
+  if (source && extras.sync) {
+    // Every entry, filtered or not, into a set of hashes, as the job's sync step reads them (lib/source-set.ts).
+    const { NameHashSet } = await import('../lib/source-set.js');
+    const names = new NameHashSet();
+    for await (const n of namesOf(source.m, undefined)) names.add(n);
+    sync = dry.syncRows(await dry.previewSyncOf(destination, (n) => names.has(n), source.filter));
   }
   console.log(
     table(
@@ -206,11 +210,15 @@ export async function dryRunManifest(
         ['last', plan.last ?? '-'],
         ['batches', String(Math.ceil(plan.objects / batchSize))],
         ...skip,
+        ...(sync ? sync.rows : []),
       ],
     ),
   );
+  if (sync?.after) console.log(sync.after);
   console.log(
-    plan.objects === 0 ? 'dry run: no object passes the filters; nothing to copy' : 'dry run: nothing copied',
+    plan.objects === 0
+      ? 'dry run: no object passes the filters; nothing to copy'
+      : 'dry run: nothing copied, nothing deleted',
   );
   return EXIT.ok;
 }

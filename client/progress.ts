@@ -11,7 +11,7 @@ export function progressLine(p: Progress): string {
   const frac = p.total ? p.done / p.total : 1;
   return (
     `${bar(frac)} ${(frac * 100).toFixed(1)}% ${p.done}/${p.total} ` +
-    `(${p.totals.copied} copied, ${p.totals.skipped} skipped, ${p.totals.failed} failed) ` +
+    `(${p.totals.copied} copied, ${p.totals.skipped} skipped, ${p.totals.failed} failed${p.totals.excluded ? `, ${p.totals.excluded} excluded` : ''}) ` +
     `${humanBytes(p.bytesPerSec)}/s ${p.objectsPerSec.toFixed(0)} obj/s ETA ${humanDuration(p.etaMs)} [${p.state}]`
   );
 }

@@ -9,7 +9,7 @@ import {
   type Totals,
 } from '../common/schemas.js';
 import { EXIT, type ExitCode } from './errors.js';
-import { humanBytes, humanDuration, table } from './format.js';
+import { excludedText, humanBytes, humanDuration, table } from './format.js';
 
 /** The exit code of a finished job's report. */
 export function reportExit(r: MigrationReport): ExitCode {
@@ -40,10 +40,12 @@ export async function printResult(client: Client, jobId: string): Promise<number
 export function printReport(jobId: string, r: MigrationReport): void {
   const secs = r.durationMs / 1000;
   console.log(
-    `job ${jobId} ${r.state}: ${r.totals.copied} copied, ${r.totals.skipped} skipped, ${r.totals.failed} failed of ${r.total}; ` +
+    `job ${jobId} ${r.state}: ${r.totals.copied} copied, ${r.totals.skipped} skipped, ${r.totals.failed} failed${excludedText(r.totals)} of ${r.total}; ` +
       `${humanBytes(r.totals.bytes)} in ${humanDuration(r.durationMs)} (${(r.totals.copied / Math.max(secs, 0.001)).toFixed(0)} obj/s, ` +
       `${humanBytes(r.totals.bytes / Math.max(secs, 0.001))}/s); runs ${r.runs}, largest run history ${r.maxHistoryEvents} events`,
   );
+  if (r.totals.excluded && r.totals.excluded === r.total)
+    console.log(`no name matched the job's --include/--exclude/--prefix: all ${r.total} were excluded`);
   if (r.sync)
     console.log(
       `sync: deleted ${r.sync.deleted} destination object(s) not in the source` +
@@ -109,6 +111,7 @@ export function historyTotals(client: Client, history: History): Totals {
       totals.skipped += out.totals.skipped;
       totals.failed += out.totals.failed;
       totals.bytes += out.totals.bytes;
+      if (out.totals.excluded) totals.excluded = (totals.excluded ?? 0) + out.totals.excluded;
     } catch {
       // an undecodable result leaves the totals a little behind
     }

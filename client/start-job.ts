@@ -22,7 +22,7 @@ import type { migrationWorkflow } from '../workflows/index.js';
 import { startWorkers, type RunningWorkers } from '../worker/run.js';
 import { buildId, connect, embeddedWorkerAlive, workerPidPath } from './connection.js';
 import { CLIError, EXIT, GrpcStatus, errorText, grpcCode } from './errors.js';
-import { humanBytes, table } from './format.js';
+import { humanBytes } from './format.js';
 import type { ManifestArg, ManifestPlan } from './manifest-plan.js';
 import { taskQueueOf } from './job-options.js';
 import { noWorkerLine, workerPolls } from './job-state.js';
@@ -166,7 +166,10 @@ async function runJob(job: PreparedJob, flags: StartFlags, stageFrom: string | u
   const src = parsed.source;
   if (flags.dryRun && isListingSource(src)) {
     const listing = await import('./listing-plan.js');
-    return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize);
+    return listing.dryRunListing(src, destination, sourceText, parsed.options.batchSize, {
+      skipExisting: parsed.options.skipExisting,
+      sync: parsed.options.sync,
+    });
   }
   if (flags.dryRun && manifest && manifestPlan)
     return manifest.dryRunManifest(
@@ -174,11 +177,13 @@ async function runJob(job: PreparedJob, flags: StartFlags, stageFrom: string | u
       destination,
       sourceText,
       parsed.options.batchSize,
-      parsed.options.skipExisting && flags.manifest && src.kind === 'manifest'
+      flags.manifest && src.kind === 'manifest'
         ? { m: flags.manifest, baseUrl: src.baseUrl, filter: src.filter }
         : undefined,
+      { skipExisting: parsed.options.skipExisting, sync: parsed.options.sync },
     );
-  if (flags.dryRun) return dryRun(parsed, destination, sourceText, plan);
+  if (flags.dryRun)
+    return (await import('./dry-run-plan.js')).dryRunNamed(parsed, destination, sourceText, plan);
   const log = (m: string) => {
     if (!flags.quiet) console.error(m);
   };
@@ -326,51 +331,4 @@ function tooLarge(input: MigrationInputParsed, bytes: number): CLIError {
       ? `split it into lists of at most ${Math.max(1, Math.floor((input.source.names.length * SAFE_INPUT_BYTES) / bytes))} names and start one job per list`
       : 'shorten it';
   return new CLIError(`${what} is too large for one workflow input: ${advice}`, EXIT.usage);
-}
-
-async function dryRun(
-  input: MigrationInputParsed,
-  destination: string,
-  sourceText: string,
-  plan: { total: number; first: string; last: string },
-): Promise<number> {
-  console.log(
-    table(
-      ['PROPERTY', 'VALUE'],
-      [
-        ['source', sourceText],
-        ['destination', destination],
-        ['objects', String(plan.total)],
-        ['first', plan.first],
-        ['last', plan.last],
-        ['batches', String(Math.ceil(plan.total / input.options.batchSize))],
-      ],
-    ),
-  );
-  if (input.options.sync) await previewSync(destination, input);
-  console.log('dry run: nothing copied');
-  return EXIT.ok;
-}
-
-/** --dry-run --sync: list what the job's sync step would delete, as `ferry ls` would show it. */
-async function previewSync(destination: string, input: MigrationInputParsed): Promise<void> {
-  const { openBucket } = await import('../lib/buckets/index.js');
-  const { listExtraneous, sourceMatcher } = await import('../lib/source-names.js');
-  const src = input.source;
-  // refused by validateJob: a listing's or a manifest's names are not known up front
-  if (isListingSource(src) || src.kind === 'manifest') return;
-  const isName = sourceMatcher(
-    src.kind === 'list'
-      ? { names: src.names, maxNames: input.options.maxNames }
-      : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}), maxNames: input.options.maxNames },
-  );
-  const bucket = await openBucket(destination);
-  const rows: string[][] = [];
-  if (await bucket.exists())
-    for await (const x of listExtraneous(bucket, isName)) rows.push([x.name, humanBytes(x.size)]);
-  console.log(
-    rows.length
-      ? `--sync would delete ${rows.length} object(s) not in the source:\n${table(['NAME', 'SIZE'], rows)}`
-      : '--sync would delete nothing: every object under the destination is in the source',
-  );
 }

@@ -27,12 +27,6 @@ export function validateJob(input: MigrationInput): {
   const src = r.data.source;
   parseBucketUri(r.data.destination);
   if (isListingSource(src) || src.kind === 'manifest') {
-    if (r.data.options.sync)
-      throw new CLIError(
-        src.kind === 'manifest'
-          ? '--sync is not supported with an object list (a manifest of any size): give --template with it'
-          : '--sync needs the source names up front: give --template or --list with it',
-      );
     return { total: 0, first: '', last: '', listing: true };
   }
   if (src.kind === 'list') {

@@ -3,7 +3,7 @@
 import type { Totals } from './schemas.js';
 
 export interface ProgressRates {
-  /** Objects finished: copied + skipped + failed. */
+  /** Objects finished: copied + skipped + failed + excluded. */
   done: number;
   bytesPerSec: number;
   /** Copied + skipped per second (failures are not progress). */
@@ -17,7 +17,7 @@ export interface ProgressRates {
  * counts as 1 ms (no division by zero right after the start).
  */
 export function progressRates(totals: Totals, elapsedMs: number, total: number): ProgressRates {
-  const done = totals.copied + totals.skipped + totals.failed;
+  const done = totals.copied + totals.skipped + totals.failed + (totals.excluded ?? 0);
   const secs = Math.max(elapsedMs / 1000, 0.001);
   const objectsPerSec = (totals.copied + totals.skipped) / secs;
   return {

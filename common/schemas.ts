@@ -51,6 +51,8 @@ export const SourceSchema = z.discriminatedUnion('kind', [
     baseUrl: z.string().url(),
     template: z.string().min(1),
     fmt: FmtRangeSchema.optional(),
+    /** Tested inside each copy batch against the name at each index; excluded names are counted, not copied. */
+    filter: KeyFilterSchema.optional(),
   }),
   z.object({
     kind: z.literal('list'),
@@ -64,6 +66,7 @@ export const SourceSchema = z.discriminatedUnion('kind', [
     hostQueue: z.string().min(1),
     template: z.string().min(1),
     fmt: FmtRangeSchema.optional(),
+    filter: KeyFilterSchema.optional(),
   }),
   z.object({
     kind: z.literal('listing'),
@@ -150,6 +153,8 @@ export const TotalsSchema = z.object({
   skipped: z.number().int().min(0),
   failed: z.number().int().min(0),
   bytes: z.number().min(0),
+  /** Names the job's --include/--exclude/--prefix left out (absent: none, or a job from before the count). */
+  excluded: z.number().int().min(0).optional(),
 });
 export type Totals = z.infer<typeof TotalsSchema>;
 export const zeroTotals = (): Totals => ({ copied: 0, skipped: 0, failed: 0, bytes: 0 });
@@ -301,6 +306,12 @@ export const CopyBatchInputSchema = z.object({
       filter: KeyFilterSchema.optional(),
     })
     .optional(),
+  /**
+   * The job's filter, tested at each position of the batch: a name it rejects is done as `excluded` (counted,
+   * a report row, not copied). Listing and manifest spans that carry their own `filter` (jobs from before this
+   * field) filter while walking instead, and their positions count accepted names only.
+   */
+  filter: KeyFilterSchema.optional(),
   maxNames: z.number().int().min(1),
   start: z.number().int().min(0),
   end: z.number().int().min(1),

@@ -55,6 +55,12 @@ export class BatchCheckpoint {
     this.totals.skipped++;
   }
 
+  /** Left out by the job's --include/--exclude/--prefix. */
+  excluded(p: number): void {
+    setBit(this.done, p);
+    this.totals.excluded = (this.totals.excluded ?? 0) + 1;
+  }
+
   failed(p: number, failure: ObjectFailure): void {
     setBit(this.done, p);
     this.totals.failed++;

@@ -48,7 +48,7 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
       objects: meter().createCounter(
         METRIC.objects,
         'objects',
-        'objects by outcome (copied, skipped, failed)',
+        'objects by outcome (copied, skipped, excluded, failed)',
       ),
       bytes: meter().createCounter(METRIC.bytes, 'bytes', 'bytes written to the destination'),
       inFlight: meter().createGauge(
@@ -93,6 +93,7 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
       const { objects, bytes } = get();
       if (out.totals.copied) objects.add(out.totals.copied, { job, outcome: 'copied' });
       if (out.totals.skipped) objects.add(out.totals.skipped, { job, outcome: 'skipped' });
+      if (out.totals.excluded) objects.add(out.totals.excluded, { job, outcome: 'excluded' });
       const byType = new Map<string, number>();
       for (const f of out.failures) byType.set(f.type, (byType.get(f.type) ?? 0) + 1);
       const unknown = out.totals.failed - out.failures.length;

@@ -3,6 +3,7 @@
 import type { FmtRange, Template } from '../common/template.js';
 import { parseTemplate } from '../common/template.js';
 import type { Bucket } from './buckets/index.js';
+import { keyFilter, type KeyFilterSpec } from './listing/filter.js';
 
 /** What a job's names are: a template (with the fmt range of a `%d` form) or an explicit list. */
 export interface SourceNames {
@@ -84,4 +85,13 @@ export async function* listExtraneous(
     for (const it of page.items) if (!isName(it.name)) yield { name: it.name, size: it.size, token };
     token = page.next;
   } while (token);
+}
+
+/** What --sync keeps: the source's names, and every name the job's filter excludes (rclone's sync semantics). */
+export function keepOnSync(
+  isName: (name: string) => boolean,
+  filter: KeyFilterSpec | undefined,
+): (name: string) => boolean {
+  const accept = filter ? keyFilter(filter) : undefined;
+  return accept ? (name) => !accept(name) || isName(name) : isName;
 }

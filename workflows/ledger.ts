@@ -48,6 +48,8 @@ export class Ledger {
     this.totals.skipped += t.skipped;
     this.totals.failed += t.failed;
     this.totals.bytes += t.bytes;
+    // Only data, no command: jobs from before the excluded count merge nothing here.
+    if (t.excluded) this.totals.excluded = (this.totals.excluded ?? 0) + t.excluded;
     for (const x of f) this.record(x);
     if (rest) for (const [s, e] of rest) this.failedRanges.push([s, e]);
   }

@@ -31,10 +31,24 @@ import {
 } from '../common/schemas.js';
 import { LANE_BUDGET_PATCH, nextLanes } from '../common/lanes.js';
 import { describeSource } from '../common/source.js';
-import { copyBatchOptions, scanActivityOptions, shortActivityOptions } from './activity-options.js';
+import {
+  copyBatchOptions,
+  scanActivityOptions,
+  shortActivityOptions,
+  syncActivityOptions,
+} from './activity-options.js';
 import { CONTINUE_AS_NEW_AT_EVENTS, firstCarry, nextCarry } from './run-state.js';
 import { beginJob } from './begin.js';
 import { finishJob } from './finish.js';
+
+/**
+ * The job's filter is tested by the copy batches at each position (excluded names get a count and a report row),
+ * so scans count every name. Runs recorded before filter the walk itself and count accepted names only.
+ */
+export const FILTER_AT_COPY_PATCH = 'filter-at-copy';
+
+/** --sync of listing and manifest jobs (activities/sync-scanned.ts). */
+export const SYNC_SCANNED_PATCH = 'sync-scanned';
 
 /** Batch boundaries per scanListing call: ≤ 16 keys of ≤ 1 KiB each in its result. */
 const SCAN_BATCHES = 16;
@@ -47,6 +61,9 @@ type Span =
 export async function listingJob(input: MigrationInputParsed, src: ScannedSource): Promise<MigrationReport> {
   const info = workflowInfo();
   const jobId = info.workflowId;
+  // Asked first, once per run, and only by filtered jobs (an unfiltered job's commands are unchanged).
+  const filterAtCopy = src.filter ? patched(FILTER_AT_COPY_PATCH) : false;
+  const walkFilter = filterAtCopy ? undefined : src.filter;
   const opts: JobOptions = { ...input.options };
   if (opts.onlyIndexes) {
     // `job resume` of failed objects: indexes are positions in a walk the tree may no longer match, so the
@@ -110,7 +127,7 @@ export async function listingJob(input: MigrationInputParsed, src: ScannedSource
             listing: {
               ...(span.afterKey !== undefined ? { afterKey: span.afterKey } : {}),
               lastKey: span.lastKey,
-              ...(src.filter ? { filter: src.filter } : {}),
+              ...(walkFilter ? { filter: walkFilter } : {}),
             },
           }
         : {
@@ -119,9 +136,10 @@ export async function listingJob(input: MigrationInputParsed, src: ScannedSource
               start: span.start,
               end: span.end,
               line: span.line,
-              ...(src.filter ? { filter: src.filter } : {}),
+              ...(walkFilter ? { filter: walkFilter } : {}),
             },
           }),
+      ...(filterAtCopy && src.filter ? { filter: src.filter } : {}),
     };
     const indexes = [cursor, cursor + span.count];
     cursor += span.count;
@@ -150,7 +168,7 @@ export async function listingJob(input: MigrationInputParsed, src: ScannedSource
           ref: src.manifest,
           offset: scanAt.offset,
           line: scanAt.line,
-          ...(src.filter ? { filter: src.filter } : {}),
+          ...(walkFilter ? { filter: walkFilter } : {}),
           batchSize: opts.batchSize,
           maxBatches: SCAN_BATCHES,
         });
@@ -166,7 +184,7 @@ export async function listingJob(input: MigrationInputParsed, src: ScannedSource
       const r = await scans.scanListing({
         baseUrl: baseUrl(),
         ...(scanFrom !== undefined ? { afterKey: scanFrom } : {}),
-        ...(src.filter ? { filter: src.filter } : {}),
+        ...(walkFilter ? { filter: walkFilter } : {}),
         batchSize: opts.batchSize,
         maxBatches: SCAN_BATCHES,
       });
@@ -242,6 +260,18 @@ export async function listingJob(input: MigrationInputParsed, src: ScannedSource
     scope.cancel();
     await condition(() => status.inFlight === 0);
   }
+  // --sync: only after a complete, failure-free copy (a failed object's name must not look extraneous, and a
+  // stopped job has not seen its whole source). Old inputs could not ask for it here: the patch keeps a history
+  // from a client that passed it anyway (ignored then) replaying as it was.
+  let sync: MigrationReport['sync'];
+  if (opts.sync && !status.stopRequested && ledger.totals.failed === 0 && patched(SYNC_SCANNED_PATCH)) {
+    sync = await proxyActivities<FerryActivities>(syncActivityOptions()).syncScanned({
+      destination,
+      jobId,
+      source: { baseUrl: baseUrl(), ...(src.kind === 'manifest' ? { manifest: src.manifest } : {}) },
+      ...(src.filter ? { filter: src.filter } : {}),
+    });
+  }
   await acts.finalizeJob({ destination, jobId, startedAtMs: carry.startedAtMs });
   return finishJob({
     status,
@@ -253,6 +283,7 @@ export async function listingJob(input: MigrationInputParsed, src: ScannedSource
     destination,
     total: cursor,
     cursor,
+    ...(sync ? { sync } : {}),
     ...(opts.verify ? { verify: opts.verify } : {}),
   });
 }

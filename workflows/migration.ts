@@ -149,6 +149,7 @@ export async function migrationWorkflow(raw: MigrationInput): Promise<MigrationR
       destination,
       jobId,
       source: { ...(template ?? { names: src.kind === 'list' ? src.names : [] }), maxNames: opts.maxNames },
+      ...(src.kind !== 'list' && src.filter ? { filter: src.filter } : {}),
     });
   }
 

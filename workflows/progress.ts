@@ -75,9 +75,18 @@ export class Publisher {
       [
         `**${status.state}** — ${p.done.toLocaleString()} / ${space.toLocaleString()} objects (${pct}%)`,
         '',
-        `| copied | skipped | failed | bytes | in-flight batches | max conns |`,
-        `|---|---|---|---|---|---|`,
-        `| ${totals.copied} | ${totals.skipped} | ${totals.failed} | ${totals.bytes} | ${status.inFlight} | ${this.opts.maxConns} |`,
+        // The excluded column only for filtered jobs: details are no command, but keep old jobs' text as it was.
+        ...(totals.excluded
+          ? [
+              `| copied | skipped | excluded | failed | bytes | in-flight batches | max conns |`,
+              `|---|---|---|---|---|---|---|`,
+              `| ${totals.copied} | ${totals.skipped} | ${totals.excluded} | ${totals.failed} | ${totals.bytes} | ${status.inFlight} | ${this.opts.maxConns} |`,
+            ]
+          : [
+              `| copied | skipped | failed | bytes | in-flight batches | max conns |`,
+              `|---|---|---|---|---|---|`,
+              `| ${totals.copied} | ${totals.skipped} | ${totals.failed} | ${totals.bytes} | ${status.inFlight} | ${this.opts.maxConns} |`,
+            ]),
         ...failureList(failures, totals.failed),
         '',
         `${sourceText} → ${destination}${status.servedUrl ? ` (origin ${status.servedUrl})` : ''}`,

@@ -69,6 +69,8 @@ export class BatchWindow {
       streams: opts.streams,
       limitBps: opts.limitBph > 0 ? opts.limitBph / 3600 / window : 0,
       ...(src.kind === 'list' ? {} : { template: src.template, ...(src.fmt ? { fmt: src.fmt } : {}) }),
+      // Only jobs given a filter carry one (older inputs cannot): the batch tests each name it computes.
+      ...(src.kind !== 'list' && src.filter ? { filter: src.filter } : {}),
     };
     let batch: CopyBatchInput;
     let indexes: number[];

@@ -44,7 +44,7 @@ export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise
           '--object-list <manifest>',
           'names to download relative to <url-template> used as the base URL: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
         ),
-      '--object-list only',
+      'every source',
     ),
   ).action(async (urlTemplate: string, bucket: string, o: JobOpts & FilterOpts & { objectList?: string }) => {
     let source: MigrationInput['source'];
@@ -52,7 +52,7 @@ export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise
       const base = urlTemplate.endsWith('/') ? urlTemplate : `${urlTemplate}/`;
       splitUrlTemplate(`${base}x`);
       const m = manifestArg(o.objectList);
-      source = { kind: 'manifest', baseUrl: base, manifest: m.ref, ...filterOf(o, true) };
+      source = { kind: 'manifest', baseUrl: base, manifest: m.ref, ...filterOf(o) };
       process.exitCode = await onJob({
         kind: 'download',
         input: jobInput(source, bucket, o),
@@ -61,10 +61,9 @@ export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise
       });
       return;
     } else {
-      filterOf(o, false);
       const { baseUrl, template } = splitUrlTemplate(urlTemplate);
       const fmt = fmtOf(o);
-      source = { kind: 'template', baseUrl, template, ...(fmt ? { fmt } : {}) };
+      source = { kind: 'template', baseUrl, template, ...(fmt ? { fmt } : {}), ...filterOf(o) };
     }
     process.exitCode = await onJob({ kind: 'download', input: jobInput(source, bucket, o), opts: o });
   });
@@ -82,7 +81,7 @@ export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise
           '--list <manifest>',
           'object names: a manifest (name[<TAB>size[<TAB>checksum]] per line) as a local file, http(s) URL, s3://, ais:// or file:// object',
         ),
-      'whole listing or --list',
+      'every source',
     ),
   ).action(
     async (
@@ -96,11 +95,10 @@ export function addStartCommands(start: Command, onJob: (job: NewJob) => Promise
       const fmt = fmtOf(o);
       const m = o.list ? manifestArg(o.list) : undefined;
       const source: MigrationInput['source'] = o.template
-        ? { kind: 'template', baseUrl, template: o.template, ...(fmt ? { fmt } : {}) }
+        ? { kind: 'template', baseUrl, template: o.template, ...(fmt ? { fmt } : {}), ...filterOf(o) }
         : m
-          ? { kind: 'manifest', baseUrl, manifest: m.ref, ...filterOf(o, true) }
-          : { kind: 'listing', baseUrl, ...filterOf(o, true) };
-      if (o.template) filterOf(o, false);
+          ? { kind: 'manifest', baseUrl, manifest: m.ref, ...filterOf(o) }
+          : { kind: 'listing', baseUrl, ...filterOf(o) };
       process.exitCode = await onJob({
         kind: 'prefetch',
         input: jobInput(source, bucket, o),

@@ -33,7 +33,7 @@ export function register(program: Command): void {
           '--host <name>',
           'the data host, when <dir> is on another machine running `ferry worker --serve-root` (implies --no-wait)',
         ),
-      'whole tree only',
+      'every source',
     ),
     { wait: false },
   ).action(
@@ -42,7 +42,6 @@ export function register(program: Command): void {
       if (!o.host && (!existsSync(root) || !statSync(root).isDirectory()))
         throw new CLIError(`migrate: ${root} is not a directory`);
       const fmt = fmtOf(o);
-      if (o.template !== undefined) filterOf(o, false);
       const wait = o.wait !== false && !o.host;
       const { mintJobId } = await import('../ids.js');
       const jobId = mintJobId('migrate');
@@ -52,8 +51,15 @@ export function register(program: Command): void {
       const hostQueue = wait ? `${hostQueueName(hostname())}-${jobId}` : hostQueueName(o.host ?? hostname());
       const input = jobInput(
         o.template === undefined
-          ? { kind: 'tree', root, hostQueue, ...filterOf(o, true) }
-          : { kind: 'directory', root, hostQueue, template: o.template, ...(fmt ? { fmt } : {}) },
+          ? { kind: 'tree', root, hostQueue, ...filterOf(o) }
+          : {
+              kind: 'directory',
+              root,
+              hostQueue,
+              template: o.template,
+              ...(fmt ? { fmt } : {}),
+              ...filterOf(o),
+            },
         bucket,
         o,
       );

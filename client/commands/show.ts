@@ -7,7 +7,7 @@ import type { Connected } from '../connection.js';
 import type { JobSnapshot } from '../job-state.js';
 import type { MigrationReport } from '../../common/schemas.js';
 import { CLIError, EXIT } from '../errors.js';
-import { humanBytes, humanDuration, table } from '../format.js';
+import { excludedText, humanBytes, humanDuration, table } from '../format.js';
 
 interface ShowOpts {
   progress?: boolean;
@@ -131,7 +131,7 @@ async function printServerView(conn: Connected, snap: JobSnapshot, opts: ShowOpt
   } catch {
     // an input this CLI cannot plan: the count stays unknown
   }
-  const done = totals.copied + totals.skipped + totals.failed;
+  const done = totals.copied + totals.skipped + totals.failed + (totals.excluded ?? 0);
   const now = Date.now();
   if (opts.json) {
     console.log(
@@ -158,7 +158,7 @@ async function printServerView(conn: Connected, snap: JobSnapshot, opts: ShowOpt
           ['destination', snap.destination ?? '-'],
           [
             'done',
-            `${done}/${total ?? '?'} in finished batches (${totals.copied} copied, ${totals.skipped} skipped, ${totals.failed} failed)`,
+            `${done}/${total ?? '?'} in finished batches (${totals.copied} copied, ${totals.skipped} skipped, ${totals.failed} failed${excludedText(totals)})`,
           ],
           ['bytes', humanBytes(totals.bytes)],
           ['started', snap.startedAt.toISOString()],
@@ -167,7 +167,9 @@ async function printServerView(conn: Connected, snap: JobSnapshot, opts: ShowOpt
           ...snap.pending.map((a, i) => [
             i === 0 ? 'pending' : '',
             `${a.type} attempt ${a.attempt}, last heartbeat ${a.lastHeartbeatMs ? `${humanDuration(now - a.lastHeartbeatMs)} ago` : 'never'}` +
-              (a.totals ? `, ${a.totals.copied + a.totals.skipped + a.totals.failed} objects so far` : '') +
+              (a.totals
+                ? `, ${a.totals.copied + a.totals.skipped + a.totals.failed + (a.totals.excluded ?? 0)} objects so far`
+                : '') +
               (a.lastFailure ? `, last failure: ${a.lastFailure.slice(0, 80)}` : ''),
           ]),
         ],

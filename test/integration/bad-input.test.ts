@@ -150,11 +150,6 @@ test('bad CLI input: clear error, exit 2, nothing written', async (t) => {
       /at most one of --template or --list/,
     ],
     [
-      'prefetch of a whole listing with --sync',
-      ['job', 'start', 'prefetch', U, bucket, '--sync'],
-      /--sync needs the source names up front/,
-    ],
-    [
       'descending range',
       ['job', 'start', 'download', `${U}/x-{10..1}.bin`, bucket],
       /position 2: descending range 10\.\.1/,

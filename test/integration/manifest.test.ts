@@ -222,7 +222,11 @@ test('an include pattern that matches nothing: the job completes with 0 objects 
     '--wait',
   ]);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  assert.match(r.stdout, /completed: 0 copied, 0 skipped, 0 failed of 0;/);
+  assert.match(
+    r.stdout,
+    new RegExp(`completed: 0 copied, 0 skipped, 0 failed, ${names.length} excluded of ${names.length};`),
+  );
+  assert.match(r.stdout, /no name matched the job's --include\/--exclude\/--prefix/);
   assert.deepEqual(await listFiles(bucket, { skip: ['.ferry'] }), []);
 });
 

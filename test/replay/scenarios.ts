@@ -600,6 +600,53 @@ export const scenarios: Scenario[] = [
       ];
     },
   },
+  {
+    name: 'filter-sync',
+    server: 'stock',
+    files: ['migration-listing-filter-sync', 'migration-manifest-filter-sync'],
+    async run(ctx) {
+      const src = join(ctx.dir, 'src');
+      const { names } = makeDataset(src, { count: 12, name: (i) => `d${i % 2}/y-${pad2(i)}.bin`, size: 8 });
+      const url = await ctx.serve(src);
+      const manifest = join(ctx.dir, 'manifest.txt');
+      writeFileSync(manifest, `${names.join('\n')}\n`);
+      const out: Run[] = [];
+      for (const [file, args, shape] of [
+        [
+          this.files[0]!,
+          [url],
+          'prefetch of a listing with --exclude and --sync: excluded rows, syncScanned',
+        ],
+        [
+          this.files[1]!,
+          [url, '--list', manifest],
+          'prefetch of a manifest with --exclude and --sync: syncScanned',
+        ],
+      ] as const) {
+        const bucket = join(ctx.dir, `bucket-${out.length}`);
+        mkdirSync(bucket, { recursive: true });
+        writeFileSync(join(bucket, 'stale.bin'), 'stale');
+        const r = await ctx.ferry([
+          'job',
+          'start',
+          'prefetch',
+          ...args,
+          bucket,
+          '--exclude',
+          'd1/*',
+          '--sync',
+          '--batch-size',
+          '4',
+          '--wait',
+          '-q',
+        ]);
+        const id = jobIdOf(r);
+        ctx.alias(id, `$JOB${out.length}`);
+        out.push({ file, workflowId: id, runId: await lastRun(ctx.client, id), shape });
+      }
+      return out;
+    },
+  },
 ];
 
 export async function fetchRun(client: Client, workflowId: string, runId: string): Promise<History> {
