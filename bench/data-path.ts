@@ -5,7 +5,7 @@
  * loaded machine it is what a change to the data path moves, and what `--cpu-prof` then explains.
  *
  *   node dist/bench/data-path.js --set large|small|tiny --dest DIR [--concurrency 4] [--streams 4] [--runs 3]
- *                                [--checksum crc32c]
+ *                                [--checksum crc32c] [--count N]
  *
  * The dataset must exist (run `npm run bench -- --workload <set>` once). DIR is emptied before every run.
  */
@@ -29,11 +29,15 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '4' },
     runs: { type: 'string', default: '3' },
     checksum: { type: 'string', default: 'crc32c' },
+    count: { type: 'string' },
   },
 });
 if (!values.dest) throw new Error('--dest DIR is required');
 const src = join(DATA_ROOT, values.set);
-const names = readdirSync(src).sort();
+const names = readdirSync(src)
+  .filter((n) => !n.startsWith('.'))
+  .sort()
+  .slice(0, values.count ? Number(values.count) : undefined);
 const totalBytes = names.reduce((s, n) => s + statSync(join(src, n)).size, 0);
 const algo = values.checksum as ChecksumAlgo;
 const streams = Number(values.streams);
@@ -54,6 +58,11 @@ try {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
+    // How many small objects were committed while the bucket had them on its asynchronous path (the switch of
+    // lib/buckets/slow-commits.ts; before it, a private `asyncUntil` of the bucket): a diagnostic, read from inside.
+    const peek = bucket as unknown as { asyncUntil?: number; slow?: { asyncNow(): boolean } };
+    const asyncNow = () => peek.slow?.asyncNow() ?? Date.now() < (peek.asyncUntil ?? 0);
+    let asyncCommits = 0;
     const lane = async () => {
       for (let i = next++; i < names.length; i = next++) {
         const name = names[i]!;
@@ -64,6 +73,7 @@ try {
           const writer = await bucket.openRanged(name, { size: head.size, meta, checksum: algo, signal });
           await copyRanged({ origin: rangeOrigin, url, head, first: body, writer, streams, algo, signal });
         } else if (head.size !== undefined && head.size <= bucket.putBytesMax) {
+          if (asyncNow()) asyncCommits++;
           const { chunks, digest } = await receiveWhole(body, head.size, url, await createHasher(algo));
           await bucket.putBytes(name, chunks, {
             meta: { ...meta, ...recorded(algo, digest) },
@@ -89,7 +99,7 @@ try {
     console.log(
       `${values.set} run ${run + 1}: ${names.length} objects, ${(totalBytes / MiB).toFixed(0)} MiB in ${wallS.toFixed(2)} s; ` +
         `CPU ${(cpuMs / 1000).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)}, sys ${(cpu.system / 1e6).toFixed(2)}) = ` +
-        `${(cpuMs / (totalBytes / MiB)).toFixed(3)} ms/MiB, ${((cpuMs * 1000) / names.length).toFixed(0)} µs/object; load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`,
+        `${(cpuMs / (totalBytes / MiB)).toFixed(3)} ms/MiB, ${((cpuMs * 1000) / names.length).toFixed(0)} µs/object, ${asyncCommits} on the asynchronous path; load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`,
     );
   }
 } finally {
