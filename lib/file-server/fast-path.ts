@@ -31,7 +31,8 @@ export const FAST_FILE_MAX = 256 * 1024;
 
 /** Timeouts of a connection while the fast path holds it; node:http's own apply once it is handed over. */
 export interface FastTimeouts {
-  headersTimeoutMs: number;
+  /** A connection that has sent nothing yet: node:http's `server.timeout` (it sets no other for one). */
+  idleTimeoutMs: number;
   keepAliveTimeoutMs: number;
 }
 
@@ -76,8 +77,8 @@ export function serveFast(
     socket.setTimeout(0);
     handOver(socket, rest !== undefined && rest.length > 0 ? rest : undefined);
   };
-  // Nothing is buffered between requests here, so an idle or silent socket is simply closed: node:http would
-  // close it too (after a 408 for a head never started, which no client reads).
+  // Nothing is buffered between requests here, so an idle socket is simply closed, after the same idle times
+  // node:http allows (a pooling client may open a connection well before its first request).
   const onTimeout = (): void => {
     socket.destroy();
   };
@@ -112,7 +113,7 @@ export function serveFast(
       off = end + HEAD_END.length;
     }
   };
-  socket.setTimeout(t.headersTimeoutMs);
+  socket.setTimeout(t.idleTimeoutMs);
   socket.on('timeout', onTimeout);
   socket.on('error', onError);
   socket.on('end', onEnd);

@@ -125,7 +125,10 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
   );
   // Plain GETs of small files skip node:http's per-request machinery (fast-path.ts says why it is safe).
   if (opts.fastPath ?? true) {
-    divertConnections(server, ctx, { headersTimeoutMs, keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS });
+    divertConnections(server, ctx, {
+      idleTimeoutMs: SOCKET_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    });
   }
   // A client that stops reading a response would otherwise pin its socket and file descriptor forever.
   server.timeout = SOCKET_IDLE_TIMEOUT_MS;
