@@ -43,6 +43,8 @@ export interface ActivityDeps {
    * (and may then bind a non-loopback address); copyBatch derives the same to send (lib/serve-token.ts).
    */
   serveSecret?: string;
+  /** FERRY_SERVE_PROCESSES: processes of serveDirectory's file server (lib/file-server/cluster.ts). @default 1 */
+  serveProcesses?: number;
 }
 
 export function createActivities(deps: ActivityDeps = {}) {

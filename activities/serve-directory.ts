@@ -43,6 +43,8 @@ export interface ServeDeps {
   openServers?: Set<{ close(): Promise<void> }>;
   /** FERRY_SERVE_SECRET: the server requires the job's token derived from it (lib/serve-token.ts). */
   serveSecret?: string;
+  /** Processes sharing the file server's socket (FERRY_SERVE_PROCESSES). @default 1 */
+  serveProcesses?: number;
 }
 
 export function makeServeDirectory(deps: ServeDeps) {
@@ -65,12 +67,13 @@ export function makeServeDirectory(deps: ServeDeps) {
     }
     // The job's token, derived on both ends and never passed through the workflow (lib/serve-token.ts).
     const token = deps.serveSecret ? serveToken(deps.serveSecret, input.workflowId) : undefined;
+    const common = { root, bind, workers: deps.serveProcesses ?? 1, ...(token ? { token } : {}) };
     let server: FileServer;
     try {
-      server = await startFileServer({ root, bind, port: prev?.port ?? 0, ...(token ? { token } : {}) });
+      server = await startFileServer({ ...common, port: prev?.port ?? 0 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      server = await startFileServer({ root, bind, port: 0, ...(token ? { token } : {}) });
+      server = await startFileServer({ ...common, port: 0 });
     }
     deps.openServers?.add(server);
     try {
@@ -99,6 +102,8 @@ export function makeServeDirectory(deps: ServeDeps) {
         )
           break;
       }
+      // Closed first (close() is idempotent): the counters of several processes are final only then.
+      await server.close();
       const stats = server.stats();
       return { requests: stats.requests, bytesSent: stats.bytesSent };
     } finally {

@@ -79,6 +79,14 @@ export const ENV_VARS = {
     meaning:
       "workers: one secret shared by all; a migration's file server requires a token derived from it, so copy workers on other hosts can fetch (cross-host `migrate`)",
   },
+  FERRY_SERVE_PROCESSES: {
+    kind: 'int',
+    default: '1',
+    min: 1,
+    max: 64,
+    meaning:
+      "workers with `--serve-root`: processes of a migration's file server sharing its socket (as `ferry serve --processes`)",
+  },
   FERRY_LOG_LEVEL: {
     kind: 'enum',
     default: 'WARN',

@@ -97,6 +97,7 @@ export function ferryEnv(env: Env = process.env) {
     toolBin: (tool: 'temporal' | 'minio' | 'aisnode') => get(TOOL_BIN_VARS[tool]),
     serveToken: () => get('FERRY_SERVE_TOKEN'),
     serveSecret: () => get('FERRY_SERVE_SECRET'),
+    serveProcesses: () => get('FERRY_SERVE_PROCESSES'),
     logLevel: () => get('FERRY_LOG_LEVEL') as 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR',
     awsRegion: () => get('AWS_REGION') ?? get('AWS_DEFAULT_REGION'),
     /** A custom S3 endpoint; undefined means AWS. */

@@ -86,6 +86,7 @@ export function depsFromEnv(source?: Env): ActivityDeps {
     }),
     checkpointEveryMs: env.checkpointEveryMs(),
     ...(env.serveSecret() ? { serveSecret: env.serveSecret() } : {}),
+    serveProcesses: env.serveProcesses(),
     // Test instrumentation: one line per committed object, so crash tests can count objects written twice
     // across worker processes. Off unless FERRY_PUT_JOURNAL is set.
     ...(journal ? { putJournal: (name: string) => appendFileSync(journal, `${name}\n`) } : {}),

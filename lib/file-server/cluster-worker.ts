@@ -40,7 +40,9 @@ process.on('message', (m: ToWorker) => {
       });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      send({ type: 'failed', message, ...(err instanceof FileServerError ? { code: err.code } : {}) });
+      // A system error's code too: serveDirectory retries on another port on EADDRINUSE.
+      const code = err instanceof FileServerError ? err.code : (err as NodeJS.ErrnoException).code;
+      send({ type: 'failed', message, ...(typeof code === 'string' ? { code } : {}) });
       process.disconnect?.();
       process.exit(1);
     }

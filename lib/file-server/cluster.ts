@@ -35,7 +35,7 @@ export async function startCluster(
 
   const stats = new Map<Worker, FileServerStats>();
   // Counters of workers that have exited (closed, or crashed and replaced): requests and bytes stay counted.
-  const retired: FileServerStats = { requests: 0, bytesSent: 0, activeConnections: 0 };
+  const retired: FileServerStats = { requests: 0, bytesSent: 0, activeConnections: 0, fastRequests: 0 };
   const exited = new Map<Worker, Promise<void>>();
   let closing = false;
 
@@ -66,6 +66,7 @@ export async function startCluster(
         if (last) {
           retired.requests += last.requests;
           retired.bytesSent += last.bytesSent;
+          retired.fastRequests += last.fastRequests;
         }
         stats.delete(worker);
         if (!started) {
@@ -117,6 +118,7 @@ export async function startCluster(
         sum.requests += s.requests;
         sum.bytesSent += s.bytesSent;
         sum.activeConnections += s.activeConnections;
+        sum.fastRequests += s.fastRequests;
       }
       return sum;
     },

@@ -1,8 +1,14 @@
 // Conditional and partial GETs: validators (If-None-Match, If-Modified-Since, If-Range) and one byte range.
+import type { Stats } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 
 /** Any real single-range header fits; longer ones are multi-range or hostile and are ignored (RFC 9110 14.2). */
 const MAX_RANGE_HEADER = 200;
+
+/** Strong validator of a file: size, mtime and inode, so a rewrite of the same size still changes it. */
+export function etagOf(st: Stats): string {
+  return `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`;
+}
 
 /** RFC 9110 13.1.2-3: If-None-Match (weak comparison) wins over If-Modified-Since. */
 export function notModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {

@@ -5,7 +5,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import { pipeline } from 'node:stream';
 
 import { BufferPool } from './buffer-pool.js';
-import { ifRangeHolds, notModified, parseRange } from './conditional.js';
+import { etagOf, ifRangeHolds, notModified, parseRange } from './conditional.js';
 import { contentType } from './content-type.js';
 import type { Ctx } from './context.js';
 import { sendText } from './respond.js';
@@ -44,7 +44,7 @@ export function sendFile(
     if (!st.isFile()) return sendText(ctx, req, res, 403, 'Forbidden');
 
     const size = st.size;
-    const etag = `"${size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}-${st.ino.toString(16)}"`;
+    const etag = etagOf(st);
     const lastModified = new Date(st.mtimeMs).toUTCString();
 
     if (notModified(req, etag, st.mtimeMs)) {

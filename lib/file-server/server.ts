@@ -12,8 +12,10 @@ import { isLoopback, sha256 } from './auth.js';
 import { startCluster } from './cluster.js';
 import type { Ctx } from './context.js';
 import { FileServerError, FileServerErrorCode } from './errors.js';
+import { divertConnections } from './fast-path.js';
 import { handle } from './handle.js';
 import { failRequest } from './respond.js';
+import { endSocket } from './sockets.js';
 import type { FileServer, FileServerOptions } from './types.js';
 
 /** Starts serving `opts.root`; resolves once the socket is listening. */
@@ -88,7 +90,7 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
     // no credentials. Such requests carry the attacker's name in Host, so without a token we only accept
     // IP literals and this machine's own names.
     checkHost: opts.token === undefined,
-    stats: { requests: 0, bytesSent: 0, activeConnections: 0 },
+    stats: { requests: 0, bytesSent: 0, activeConnections: 0, fastRequests: 0 },
     closing: false,
     log,
     inFlight: new Map(),
@@ -121,6 +123,13 @@ export async function startFileServer(opts: FileServerOptions): Promise<FileServ
       }
     },
   );
+  // Plain GETs of small files skip node:http's per-request machinery (fast-path.ts says why it is safe).
+  if (opts.fastPath ?? true) {
+    divertConnections(server, ctx, {
+      idleTimeoutMs: SOCKET_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+    });
+  }
   // A client that stops reading a response would otherwise pin its socket and file descriptor forever.
   server.timeout = SOCKET_IDLE_TIMEOUT_MS;
   // Caps descriptors (a socket and a file each) far above the 500 concurrent downloads we plan for.
@@ -210,17 +219,6 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 const MAX_CONNECTIONS = 4096;
 const LISTEN_BACKLOG = 1024;
 const MAX_WORKERS = 64;
-
-/** Ends a socket once its buffered writes (the tail of the last response) are flushed. */
-function endSocket(socket: Socket): void {
-  if (socket.destroyed) return;
-  if (socket.writableFinished) {
-    socket.destroy();
-    return;
-  }
-  socket.once('finish', () => socket.destroy());
-  socket.end();
-}
 
 function trackRequest(ctx: Ctx, req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;

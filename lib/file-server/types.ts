@@ -33,6 +33,12 @@ export interface FileServerOptions {
    * @default 1
    */
   workers?: number;
+  /**
+   * Whether plain GET/HEAD requests of files up to 256 KiB are answered without node:http's per-request
+   * machinery (fast-path.ts); everything else is node:http's either way. Off only to compare the two.
+   * @default true
+   */
+  fastPath?: boolean;
 }
 
 /** A running server, as returned by {@link startFileServer}. */
@@ -56,4 +62,6 @@ export interface FileServerStats {
   /** Response body bytes handed to sockets (headers not included; an aborted download counts what was read). */
   bytesSent: number;
   activeConnections: number;
+  /** Of {@link FileServerStats.requests}, those answered on the fast path (plain GET/HEAD of a small file). */
+  fastRequests: number;
 }

@@ -4,7 +4,10 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Pool } from 'undici';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Pool, request } from 'undici';
+
+import { makeServeDirectory } from '../../activities/serve-directory.js';
 
 import { FileServerErrorCode, startFileServer } from '../../lib/file-server/index.js';
 
@@ -48,4 +51,57 @@ test('workers must be a positive integer', async () => {
   await assert.rejects(startFileServer({ root: tmpdir(), workers: 0 }), {
     code: FileServerErrorCode.InvalidOptions,
   });
+});
+
+test('a port in use is EADDRINUSE from the workers too (serveDirectory then takes another)', async (t) => {
+  const first = await startFileServer({ root: tmpdir() });
+  t.after(() => first.close());
+  await assert.rejects(startFileServer({ root: tmpdir(), workers: 2, port: first.port }), {
+    code: 'EADDRINUSE',
+  });
+});
+
+test('the fast path answers in every worker, and its count adds up', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'ferry-fs-cluster-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeFile(path.join(root, 'a.bin'), Buffer.alloc(64 * 1024, 1));
+  const server = await startFileServer({ root, workers: 2 });
+  const pool = new Pool(server.url.replace(/\/$/, ''), { connections: 8 });
+  try {
+    const sizes = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const r = await pool.request({ path: '/a.bin', method: 'GET' });
+        return (await r.body.arrayBuffer()).byteLength;
+      }),
+    );
+    assert.deepEqual(new Set(sizes), new Set([64 * 1024]));
+  } finally {
+    await pool.close();
+  }
+  await server.close();
+  assert.equal(server.stats().fastRequests, 40);
+  assert.equal(server.stats().bytesSent, 40 * 64 * 1024);
+});
+
+test('serveDirectory runs FERRY_SERVE_PROCESSES processes, and stops them when cancelled', async (t) => {
+  const root = await mkdtemp(path.join(tmpdir(), 'ferry-fs-cluster-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  await writeFile(path.join(root, 'a.txt'), 'hello\n');
+  const env = new MockActivityEnvironment();
+  const url = new Promise<string>((resolve) =>
+    env.on('heartbeat', (d: { url?: string }) => {
+      if (d.url) resolve(d.url);
+    }),
+  );
+  const serve = makeServeDirectory({ serveRoot: root, serveProcesses: 2 });
+  const running = env.run(serve, { root, workflowId: 'mig-test' });
+  const base = await url;
+  const r = await request(`${base}a.txt`);
+  assert.equal(r.statusCode, 200);
+  assert.equal(await r.body.text(), 'hello\n');
+  env.cancel();
+  const result = (await running) as { requests: number };
+  assert.equal(result.requests, 1);
+  // The processes are gone: nothing listens on the port any more.
+  await assert.rejects(request(`${base}a.txt`));
 });
