@@ -24,8 +24,9 @@ import { listSpan, spanDigest } from '../lib/listing/walk.js';
 import { readManifestSpan } from '../lib/manifest/span.js';
 import { ManifestCounter, checkAnnouncedSize, verifyWhole } from '../lib/manifest/verify.js';
 import { ferryEnv } from '../lib/env.js';
-import { objectUrl, type Origin } from '../lib/origin.js';
+import { objectUrl, type Origin, type OriginHead } from '../lib/origin.js';
 import { copyRanged, rangeable } from '../lib/ranged-get.js';
+import { readRangedProgress, resumes, withoutRanged, type RangedArgs } from '../lib/range-resume.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
 import { jobFiles } from '../lib/job-files.js';
 import { ReportParts, failedRow, storedRow } from '../lib/report-parts.js';
@@ -97,6 +98,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const trusted = !listed || (listed.length === n && (prev?.span === undefined || prev.span === span));
     const state = new BatchCheckpoint(n, trusted ? prev : undefined);
     state.span = span;
+    // Objects the previous attempt had begun in ranges (positions are trusted as the bits are).
+    const resumable = trusted ? readRangedProgress(ctx.info.heartbeatDetails) : new Map<number, never>();
     const isRetry = ctx.info.attempt > 1 || (!!prev && !trusted);
     let lastBeat = 0;
     // Report rows (lib/report-parts.ts): each checkpoint is handed to the SDK only once its rows are written.
@@ -124,6 +127,49 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     /** The origin asked for quiet (429/503 + Retry-After): start no more objects; the retry waits this long. */
     let retryAfterMs = 0;
 
+    const metaOf = (url: string, head: OriginHead) => ({
+      sourceUrl: redactUrl(url),
+      jobId: input.jobId,
+      ...(head.etag ? { sourceEtag: head.etag } : {}),
+      ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
+    });
+    // Large, from an origin that serves ranges: N pinned Range GETs written in place (lib/ranged-get.ts), what
+    // is stored checkpointed as it is (lib/range-resume.ts); `prior` resumes an earlier attempt's, `stale` is
+    // one the writer discards.
+    const ranged = async (...[p, index, name, url, head, prior, body, stale]: RangedArgs): Promise<void> => {
+      const streams = input.streams ?? 1;
+      const writer = await bucket.openRanged!(name, {
+        size: head.size,
+        ...(head.contentType ? { contentType: head.contentType } : {}),
+        meta: metaOf(url, head),
+        checksum: algo,
+        signal,
+        ...(prior ? { resume: prior } : {}),
+        ...(stale ? { stale } : {}),
+      }).catch((err: unknown) => {
+        body?.destroy();
+        throw err;
+      });
+      rangeOrigin ??= deps.origin.forBatch(input.concurrency * (streams - 1), headers);
+      const info = await copyRanged({
+        origin: rangeOrigin,
+        url,
+        head,
+        first: body,
+        writer,
+        streams,
+        algo,
+        limiter,
+        signal,
+        resume: writer.resumed ? prior : undefined,
+        onProgress: (rp) => void (rp ? state.ranged.set(p, { p, ...rp }) : state.ranged.delete(p)),
+      });
+      deps.putJournal?.(name);
+      state.ranged.delete(p);
+      state.copied(p, info.size);
+      rows.add(storedRow(index, name, 'copied', info));
+    };
+
     const copyOne = async (p: number): Promise<void> => {
       const index = positions[p]!;
       const name = nameOf(index);
@@ -149,6 +195,16 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           }
         }
       }
+      // A large object an earlier attempt had begun in ranges: resumed if the origin still has the same version
+      // (a HEAD: the first plain GET would fetch range 0 again) and the writer still has what it stored.
+      const prior = resumable.get(p);
+      resumable.delete(p);
+      const streams = input.streams ?? 1;
+      if (prior && !want && bucket.openRanged) {
+        const head = await origin.head(url, signal);
+        if (resumes(prior, head, streams, algo, rangeThreshold))
+          return ranged(p, index, name, url, head, prior);
+      }
       const { head, body } = await origin.get(url, signal);
       if (want) {
         try {
@@ -158,41 +214,12 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           throw err;
         }
       }
-      const meta = {
-        sourceUrl: redactUrl(url),
-        jobId: input.jobId,
-        ...(head.etag ? { sourceEtag: head.etag } : {}),
-        ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
-      };
+      const meta = metaOf(url, head);
       const contentType = head.contentType ? { contentType: head.contentType } : {};
       let info: ObjectInfo;
       // A manifest line's size or checksum is checked on the whole stream: such objects take one stream.
-      if (!want && bucket.openRanged && rangeable(head, input.streams ?? 1, algo, rangeThreshold)) {
-        // Large, from an origin that serves ranges: N pinned Range GETs written in place (lib/ranged-get.ts).
-        const writer = await bucket
-          .openRanged(name, { size: head.size, ...contentType, meta, checksum: algo, signal })
-          .catch((err: unknown) => {
-            body.destroy();
-            throw err;
-          });
-        const streams = input.streams ?? 1;
-        rangeOrigin ??= deps.origin.forBatch(input.concurrency * (streams - 1), headers);
-        info = await copyRanged({
-          origin: rangeOrigin,
-          url,
-          head,
-          first: body,
-          writer,
-          streams,
-          algo,
-          limiter,
-          signal,
-        });
-        deps.putJournal?.(name);
-        state.copied(p, info.size);
-        rows.add(storedRow(index, name, 'copied', info));
-        return;
-      }
+      if (!want && bucket.openRanged && rangeable(head, streams, algo, rangeThreshold))
+        return ranged(p, index, name, url, head, undefined, body, prior?.token);
       if (bucket.putBytes && head.size !== undefined && head.size <= (bucket.putBytesMax ?? 0) && !limiter) {
         // Small object into a bucket that buffers small objects anyway: receive, hash and check it here, with
         // no stream in between (a Transform per object cost ~10% of the CPU of 10,000 × 64 KiB).
@@ -289,7 +316,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       // worker shutdown would fail the batch instead of letting another worker retry it). Keep the SDK's
       // reason and carry the checkpoint so a stopped job's report counts what this batch finished.
       const reason = signal.reason instanceof CancelledFailure ? signal.reason.message : 'CANCELLED';
-      throw new CancelledFailure(reason, [rows.lastError ? sent : state.checkpoint()]);
+      throw new CancelledFailure(reason, [withoutRanged(rows.lastError ? sent : state.checkpoint())]);
     }
     const { transient } = state;
     if (transient.length > 0) {
