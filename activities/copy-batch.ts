@@ -25,6 +25,7 @@ import { readManifestSpan } from '../lib/manifest/span.js';
 import { ManifestCounter, checkAnnouncedSize, verifyWhole } from '../lib/manifest/verify.js';
 import { ferryEnv } from '../lib/env.js';
 import { objectUrl, type Origin, type OriginHead } from '../lib/origin.js';
+import { LaneSlots } from '../lib/lane-slots.js';
 import { copyRanged, rangeable } from '../lib/ranged-get.js';
 import { readRangedProgress, resumes, withoutRanged, type RangedArgs } from '../lib/range-resume.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
@@ -80,14 +81,11 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const listed = input.listing ? await walkSpan(input, list, ctx.cancellationSignal) : manifest?.names;
     const nameOf = namer(input, deps.templates, listed);
     const bucket = await deps.openBucket(input.destination);
-    // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
-    // A large object fetched in ranges holds --streams connections (rclone's --transfers × --multi-thread-streams).
-    // One connection per lane, so a batch opens no more sockets than its share of --max-conns.
+    // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch. One connection per
+    // lane, so a batch opens no more sockets than its share of --max-conns; the Range streams of large objects
+    // borrow idle lanes (lib/lane-slots.ts), so they stay within it too.
     const origin = deps.origin.forBatch(input.concurrency, headers);
-    // The extra Range streams of large objects (--streams) get a pool of their own, made on the first ranged
-    // object: up to --max-conns × --streams connections then, as rclone's --transfers × --multi-thread-streams;
-    // a job of small objects never opens it.
-    let rangeOrigin: Origin | undefined;
+    const slots = new LaneSlots(input.concurrency);
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
     // that lists other names than the attempt that checkpointed (another count, or the same count with a file
@@ -137,37 +135,42 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     // is stored checkpointed as it is (lib/range-resume.ts); `prior` resumes an earlier attempt's, `stale` is
     // one the writer discards.
     const ranged = async (...[p, index, name, url, head, prior, body, stale]: RangedArgs): Promise<void> => {
-      const streams = input.streams ?? 1;
-      const writer = await bucket.openRanged!(name, {
-        size: head.size,
-        ...(head.contentType ? { contentType: head.contentType } : {}),
-        meta: metaOf(url, head),
-        checksum: algo,
-        signal,
-        ...(prior ? { resume: prior } : {}),
-        ...(stale ? { stale } : {}),
-      }).catch((err: unknown) => {
-        body?.destroy();
-        throw err;
-      });
-      rangeOrigin ??= deps.origin.forBatch(input.concurrency * (streams - 1), headers);
-      const info = await copyRanged({
-        origin: rangeOrigin,
-        url,
-        head,
-        first: body,
-        writer,
-        streams,
-        algo,
-        limiter,
-        signal,
-        resume: writer.resumed ? prior : undefined,
-        onProgress: (rp) => void (rp ? state.ranged.set(p, { p, ...rp }) : state.ranged.delete(p)),
-      });
-      deps.putJournal?.(name);
-      state.ranged.delete(p);
-      state.copied(p, info.size);
-      rows.add(storedRow(index, name, 'copied', info));
+      // This object's lane, and the idle ones it can borrow for more streams (at least one stream: its own).
+      const borrowed = slots.borrow((input.streams ?? 1) - 1);
+      const streams = 1 + borrowed;
+      try {
+        const writer = await bucket.openRanged!(name, {
+          size: head.size,
+          ...(head.contentType ? { contentType: head.contentType } : {}),
+          meta: metaOf(url, head),
+          checksum: algo,
+          signal,
+          ...(prior ? { resume: prior } : {}),
+          ...(stale ? { stale } : {}),
+        }).catch((err: unknown) => {
+          body?.destroy();
+          throw err;
+        });
+        const info = await copyRanged({
+          origin,
+          url,
+          head,
+          first: body,
+          writer,
+          streams,
+          algo,
+          limiter,
+          signal,
+          resume: writer.resumed ? prior : undefined,
+          onProgress: (rp) => void (rp ? state.ranged.set(p, { p, ...rp }) : state.ranged.delete(p)),
+        });
+        deps.putJournal?.(name);
+        state.ranged.delete(p);
+        state.copied(p, info.size);
+        rows.add(storedRow(index, name, 'copied', info));
+      } finally {
+        slots.release(borrowed);
+      }
     };
 
     const copyOne = async (p: number): Promise<void> => {
@@ -276,6 +279,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         const p = next++;
         if (p >= n) return;
         if (state.isDone(p)) continue;
+        await slots.acquire();
         try {
           await copyOne(p);
           state.markDone(p);
@@ -293,6 +297,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           if (c.retryable) state.failedTransiently(failure);
           else state.failed(p, failure);
           rows.add(failedRow(failure));
+        } finally {
+          slots.release();
         }
         if (performance.now() - lastBeat >= deps.checkpointEveryMs) beat();
       }
@@ -302,7 +308,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       await Promise.all(Array.from({ length: Math.min(input.concurrency, n) }, lane));
     } finally {
       clearInterval(ticker);
-      await Promise.all([origin.close(), rangeOrigin?.close()]);
+      await origin.close();
     }
     // Every row of this attempt written before the outcome claims its objects (a write that fails: retried).
     try {

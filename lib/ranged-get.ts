@@ -112,33 +112,38 @@ export async function copyRanged(c: RangedCopy): Promise<ObjectInfo> {
     });
   progress();
   try {
-    await Promise.all(
-      plan.map(async (r, i) => {
-        const h = hashers[i]!;
-        const from = r.start + h.progress.done;
-        try {
-          if (from > r.end) return; // stored whole by an earlier attempt
-          const body =
-            i === 0 && c.first && from === 0
-              ? c.first
-              : await fetchRange(c, { start: from, end: r.end }, size, pin, signal);
-          await writer.writeRange(
-            from,
-            counted(body, r.end - from + 1, c, (b) => h.update(b)),
-            (pos) => {
-              h.stored(pos);
-              progress();
-            },
-          );
-          h.stored(r.end + 1);
-        } catch (err) {
-          ac.abort(err); // the other ranges stop at once
-          throw err;
-        } finally {
-          if (i === 0) c.first?.destroy();
-        }
-      }),
-    );
+    // At most `streams` ranges at once (the lanes this object holds); a resumed plan may have more ranges.
+    const one = async (i: number): Promise<void> => {
+      const r = plan[i]!;
+      const h = hashers[i]!;
+      const from = r.start + h.progress.done;
+      try {
+        if (from > r.end) return; // stored whole by an earlier attempt
+        const body =
+          i === 0 && c.first && from === 0
+            ? c.first
+            : await fetchRange(c, { start: from, end: r.end }, size, pin, signal);
+        await writer.writeRange(
+          from,
+          counted(body, r.end - from + 1, c, (b) => h.update(b)),
+          (pos) => {
+            h.stored(pos);
+            progress();
+          },
+        );
+        h.stored(r.end + 1);
+      } catch (err) {
+        ac.abort(err); // the other ranges stop at once
+        throw err;
+      } finally {
+        if (i === 0) c.first?.destroy();
+      }
+    };
+    let next = 0;
+    const runner = async (): Promise<void> => {
+      while (next < plan.length) await one(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, c.streams), plan.length) }, runner));
     let hex = '';
     for (let i = 0; i < plan.length; i++) {
       const len = plan[i]!.end - plan[i]!.start + 1;

@@ -24,6 +24,9 @@ export interface RangedOrigin {
   phase: number;
   /** Which requests hold after `holdAfter` bytes (until release()); none by default. */
   hold: ((r: ServedRequest) => boolean) | undefined;
+  /** The most connections open at once, and requests in flight at once. */
+  peakSockets(): number;
+  peakInFlight(): number;
   /** Lets every held response go on (and no new one hold). */
   release(): void;
   close(): Promise<void>;
@@ -42,12 +45,15 @@ export async function startRangedOrigin(
   const sockets = new Set<Socket>();
   let releaseAll: () => void = () => undefined;
   let released = new Promise<void>((ok) => (releaseAll = ok));
+  let [inFlight, peakInFlight, peakSockets] = [0, 0, 0];
 
   const o: RangedOrigin = {
     url: '',
     requests: [],
     phase: 1,
     hold: undefined,
+    peakSockets: () => peakSockets,
+    peakInFlight: () => peakInFlight,
     release() {
       o.hold = undefined;
       releaseAll();
@@ -108,9 +114,14 @@ export async function startRangedOrigin(
     res.end();
   };
 
-  const server = createServer((req, res) => void serve(req, res).catch(() => res.destroy()));
+  const server = createServer((req, res) => {
+    peakInFlight = Math.max(peakInFlight, ++inFlight);
+    res.once('close', () => inFlight--);
+    void serve(req, res).catch(() => res.destroy());
+  });
   server.on('connection', (s) => {
     sockets.add(s);
+    peakSockets = Math.max(peakSockets, sockets.size);
     s.once('close', () => sockets.delete(s));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
