@@ -29,8 +29,10 @@ import {
   verifyArrived,
 } from '../lib/manifest/verify.js';
 import { ferryEnv } from '../lib/env.js';
-import { objectUrl, type Origin } from '../lib/origin.js';
+import { objectUrl, type Origin, type OriginHead } from '../lib/origin.js';
+import { LaneSlots } from '../lib/lane-slots.js';
 import { copyRanged, rangeable } from '../lib/ranged-get.js';
+import { readRangedProgress, resumes, withoutRanged, type RangedArgs } from '../lib/range-resume.js';
 import { HashCounter, RateLimiter, asShortBody, link, receiveWhole } from '../lib/streams.js';
 import { jobFiles } from '../lib/job-files.js';
 import { ReportParts, failedRow, storedRow } from '../lib/report-parts.js';
@@ -85,14 +87,11 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const nameOf = namer(input, deps.templates, listed);
     const accept = input.filter ? keyFilter(input.filter) : undefined;
     const bucket = await deps.openBucket(input.destination);
-    // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch.
-    // A large object fetched in ranges holds --streams connections (rclone's --transfers × --multi-thread-streams).
-    // One connection per lane, so a batch opens no more sockets than its share of --max-conns.
+    // A pool of the batch's own, sized to its lanes and closed with it: see Origin.forBatch. One connection per
+    // lane, so a batch opens no more sockets than its share of --max-conns; the Range streams of large objects
+    // borrow idle lanes (lib/lane-slots.ts), so they stay within it too.
     const origin = deps.origin.forBatch(input.concurrency, headers);
-    // The extra Range streams of large objects (--streams) get a pool of their own, made on the first ranged
-    // object: up to --max-conns × --streams connections then, as rclone's --transfers × --multi-thread-streams;
-    // a job of small objects never opens it.
-    let rangeOrigin: Origin | undefined;
+    const slots = new LaneSlots(input.concurrency);
 
     // Resume from the last checkpoint of a previous attempt, if any (one that does not parse is none). A span
     // that lists other names than the attempt that checkpointed (another count, or the same count with a file
@@ -103,6 +102,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const trusted = !listed || (listed.length === n && (prev?.span === undefined || prev.span === span));
     const state = new BatchCheckpoint(n, trusted ? prev : undefined);
     state.span = span;
+    // Objects the previous attempt had begun in ranges (positions are trusted as the bits are).
+    const resumable = trusted ? readRangedProgress(ctx.info.heartbeatDetails) : new Map<number, never>();
     const isRetry = ctx.info.attempt > 1 || (!!prev && !trusted);
     let lastBeat = 0;
     // Report rows (lib/report-parts.ts): each checkpoint is handed to the SDK only once its rows are written.
@@ -129,6 +130,56 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
     const signal = ctx.cancellationSignal;
     /** The origin asked for quiet (429/503 + Retry-After): start no more objects; the retry waits this long. */
     let retryAfterMs = 0;
+
+    const metaOf = (url: string, head: OriginHead) => ({
+      sourceUrl: redactUrl(url),
+      jobId: input.jobId,
+      ...(head.etag ? { sourceEtag: head.etag } : {}),
+      ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
+    });
+    // Large, from an origin that serves ranges: N pinned Range GETs written in place (lib/ranged-get.ts), what
+    // is stored checkpointed as it is (lib/range-resume.ts); `prior` resumes an earlier attempt's, `stale` is
+    // one the writer discards.
+    const ranged = async (...[p, index, name, url, head, prior, body, stale]: RangedArgs): Promise<void> => {
+      // This object's lane, and the idle ones it can borrow for more streams (at least one stream: its own).
+      const borrowed = slots.borrow((input.streams ?? 1) - 1);
+      const want = manifest?.expect(p);
+      const streams = 1 + borrowed;
+      try {
+        const writer = await bucket.openRanged!(name, {
+          size: head.size,
+          ...(head.contentType ? { contentType: head.contentType } : {}),
+          meta: metaOf(url, head),
+          checksum: algo,
+          signal,
+          ...(prior ? { resume: prior } : {}),
+          ...(stale ? { stale } : {}),
+        }).catch((err: unknown) => {
+          body?.destroy();
+          throw err;
+        });
+        const info = await copyRanged({
+          origin,
+          url,
+          head,
+          first: body,
+          writer,
+          streams,
+          algo,
+          limiter,
+          signal,
+          resume: writer.resumed ? prior : undefined,
+          verify: want && ((hex) => verifyArrived(want, head.size, () => hex, url)),
+          onProgress: (rp) => void (rp ? state.ranged.set(p, { p, ...rp }) : state.ranged.delete(p)),
+        });
+        deps.putJournal?.(name);
+        state.ranged.delete(p);
+        state.copied(p, info.size);
+        rows.add(storedRow(index, name, 'copied', info));
+      } finally {
+        slots.release(borrowed);
+      }
+    };
 
     const copyOne = async (p: number): Promise<void> => {
       const index = positions[p]!;
@@ -161,6 +212,17 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           }
         }
       }
+      // A large object an earlier attempt had begun in ranges: resumed if the origin still has the same version
+      // (a HEAD: the first plain GET would fetch range 0 again) and the writer still has what it stored.
+      const prior = resumable.get(p);
+      resumable.delete(p);
+      const streams = input.streams ?? 1;
+      if (prior && rangesCanVerify(want, algo) && bucket.openRanged) {
+        const head = await origin.head(url, signal);
+        if (want) checkAnnouncedSize(want, head.size, url);
+        if (resumes(prior, head, streams, algo, rangeThreshold))
+          return ranged(p, index, name, url, head, prior);
+      }
       const { head, body } = await origin.get(url, signal);
       if (want) {
         try {
@@ -170,49 +232,13 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           throw err;
         }
       }
-      const meta = {
-        sourceUrl: redactUrl(url),
-        jobId: input.jobId,
-        ...(head.etag ? { sourceEtag: head.etag } : {}),
-        ...(head.lastModified ? { sourceLastModified: head.lastModified } : {}),
-      };
+      const meta = metaOf(url, head);
       const contentType = head.contentType ? { contentType: head.contentType } : {};
       let info: ObjectInfo;
-      // A manifest line's md5/sha256 is checked on the whole stream (such objects take one stream); a CRC combines.
-      if (
-        rangesCanVerify(want) &&
-        bucket.openRanged &&
-        rangeable(head, input.streams ?? 1, algo, rangeThreshold)
-      ) {
-        // Large, from an origin that serves ranges: N pinned Range GETs written in place (lib/ranged-get.ts).
-        const writer = await bucket
-          .openRanged(name, { size: head.size, ...contentType, meta, checksum: algo, signal })
-          .catch((err: unknown) => {
-            body.destroy();
-            throw err;
-          });
-        const streams = input.streams ?? 1;
-        rangeOrigin ??= deps.origin.forBatch(input.concurrency * (streams - 1), headers);
-        info = await copyRanged({
-          origin: rangeOrigin,
-          url,
-          head,
-          first: body,
-          writer,
-          streams,
-          algo,
-          limiter,
-          signal,
-          verify: want && {
-            algo: want.checksum?.algo ?? algo,
-            check: (hex) => verifyArrived(want, head.size, () => hex, url),
-          },
-        });
-        deps.putJournal?.(name);
-        state.copied(p, info.size);
-        rows.add(storedRow(index, name, 'copied', info));
-        return;
-      }
+      // A manifest line's md5/sha256, or a CRC of another kind than the job's, is checked on the whole stream
+      // (such objects take one stream); the job's own CRC combines over ranges.
+      if (rangesCanVerify(want, algo) && bucket.openRanged && rangeable(head, streams, algo, rangeThreshold))
+        return ranged(p, index, name, url, head, undefined, body, prior?.token);
       if (bucket.putBytes && head.size !== undefined && head.size <= (bucket.putBytesMax ?? 0) && !limiter) {
         // Small object into a bucket that buffers small objects anyway: receive, hash and check it here, with
         // no stream in between (a Transform per object cost ~10% of the CPU of 10,000 × 64 KiB).
@@ -274,6 +300,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         const p = next++;
         if (p >= n) return;
         if (state.isDone(p)) continue;
+        await slots.acquire();
         try {
           await copyOne(p);
           state.markDone(p);
@@ -291,6 +318,8 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
           if (c.retryable) state.failedTransiently(failure);
           else state.failed(p, failure);
           rows.add(failedRow(failure));
+        } finally {
+          slots.release();
         }
         if (performance.now() - lastBeat >= deps.checkpointEveryMs) beat();
       }
@@ -300,7 +329,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       await Promise.all(Array.from({ length: Math.min(input.concurrency, n) }, lane));
     } finally {
       clearInterval(ticker);
-      await Promise.all([origin.close(), rangeOrigin?.close()]);
+      await origin.close();
     }
     // Every row of this attempt written before the outcome claims its objects (a write that fails: retried).
     try {
@@ -314,7 +343,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       // worker shutdown would fail the batch instead of letting another worker retry it). Keep the SDK's
       // reason and carry the checkpoint so a stopped job's report counts what this batch finished.
       const reason = signal.reason instanceof CancelledFailure ? signal.reason.message : 'CANCELLED';
-      throw new CancelledFailure(reason, [rows.lastError ? sent : state.checkpoint()]);
+      throw new CancelledFailure(reason, [withoutRanged(rows.lastError ? sent : state.checkpoint())]);
     }
     const { transient } = state;
     if (transient.length > 0) {

@@ -10,6 +10,7 @@ import {
 } from '../common/checkpoint.js';
 import { compactRanges } from '../common/ranges.js';
 import { zeroTotals, type ObjectFailure, type Totals } from '../common/schemas.js';
+import type { RangedProgress } from './range-resume.js';
 
 export class BatchCheckpoint {
   private readonly done: Uint8Array;
@@ -23,6 +24,11 @@ export class BatchCheckpoint {
   private failuresSnapshot: ObjectFailure[];
   /** Recorded with every checkpoint (see CheckpointSchema.span). */
   span: string | undefined;
+  /**
+   * Objects being fetched in ranges, by position: what is stored of each (lib/range-resume.ts). Heartbeated
+   * with the checkpoint, left out of what reaches history (incompleteDetails, cancellations).
+   */
+  readonly ranged = new Map<number, RangedProgress>();
 
   /** For `n` positions, resuming from a previous attempt's checkpoint if there is one. */
   constructor(n: number, prev?: Checkpoint) {
@@ -81,7 +87,7 @@ export class BatchCheckpoint {
    * checkpoint whose failures ran ahead of its done bits would record those failures twice on resume.
    * failures only grows, so the copy is redone only when it did (not once per heartbeat).
    */
-  checkpoint(): Checkpoint {
+  checkpoint(ranged = true): Checkpoint & { ranged?: RangedProgress[] } {
     if (this.failuresSnapshot.length !== this.failures.length) this.failuresSnapshot = [...this.failures];
     return {
       done: encodeBitset(this.done),
@@ -89,6 +95,7 @@ export class BatchCheckpoint {
       failures: this.failuresSnapshot,
       ...(this.rest.length > 0 ? { failedRanges: this.failedRanges() } : {}),
       ...(this.span !== undefined ? { span: this.span } : {}),
+      ...(ranged && this.ranged.size > 0 ? { ranged: [...this.ranged.values()] } : {}),
     };
   }
 
@@ -100,6 +107,6 @@ export class BatchCheckpoint {
 
   /** Details of the BatchIncomplete failure that hands the transient failures to a retry (or the report). */
   incompleteDetails(): BatchIncompleteDetails {
-    return { ...this.checkpoint(), transient: this.transient.slice(0, MAX_TRANSIENT_DETAILS) };
+    return { ...this.checkpoint(false), transient: this.transient.slice(0, MAX_TRANSIENT_DETAILS) };
   }
 }

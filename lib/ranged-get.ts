@@ -16,12 +16,16 @@
 // need not arrive in order. sha256 and md5 cannot be combined; objects under those take one stream (hashing the
 // file again after the copy would re-read every byte: sha256 runs at ~820 MiB/s here, well below what parallel
 // ranges deliver, so it would cost more than the ranges gain).
+//
+// Checkpoints: each range reports what the writer has stored, in whole pieces with their CRC (lib/range-resume.ts);
+// a retried attempt that finds the same writer state and the same validator fetches only the rest of each range.
 import type { Readable } from 'node:stream';
 import { ErrorType } from '../common/errors.js';
 import type { ChecksumAlgo } from '../common/schemas.js';
 import type { ObjectInfo, RangedWriter } from './buckets/types.js';
-import { combineCrc, createHasher, recorded } from './checksum.js';
-import { FerryError, httpStatusError, redactUrl } from './classify-error.js';
+import { recorded } from './checksum.js';
+import { FerryError, classifyError, httpStatusError, redactUrl } from './classify-error.js';
+import { PIECE, PieceHasher, appendCrc, type RangedProgress } from './range-resume.js';
 import type { Origin, OriginHead } from './origin.js';
 import type { RateLimiter } from './streams.js';
 
@@ -62,87 +66,115 @@ export interface RangedCopy {
   origin: Origin;
   url: string;
   head: OriginHead & { size: number };
-  /** The body of the first, plain GET: it serves the first range, then is closed. */
-  first: Readable;
+  /** The body of a first, plain GET: it serves the first range, then is closed. Absent: range 0 is a Range GET. */
+  first?: Readable | undefined;
   writer: RangedWriter;
   streams: number;
   algo: ChecksumAlgo;
   limiter?: RateLimiter | undefined;
   signal: AbortSignal;
+  /** What a previous attempt stored in this writer (writer.resumed): only the rest of each range is fetched. */
+  resume?: RangedProgress | undefined;
   /**
-   * A check of the whole object before it is committed (a manifest line's checksum, lib/manifest/verify.ts): `algo`
-   * is hashed per range beside the job's own (when it differs) and combined; `check` throws to abort the object.
+   * Called with what is stored each time a piece is, to checkpoint (lib/range-resume.ts); with undefined once
+   * nothing stored is worth resuming (the writer was aborted).
    */
-  verify?: { algo: ChecksumAlgo; check: (hex: string) => void } | undefined;
+  onProgress?: ((progress: Omit<RangedProgress, 'p'> | undefined) => void) | undefined;
+  /**
+   * A check of the whole object's digest before it is committed (a manifest line's checksum of the job's own
+   * algorithm, lib/manifest/verify.ts): throws to abort the object.
+   */
+  verify?: ((hex: string) => void) | undefined;
 }
 
-/** Fetches the object in ranges into `writer` and commits it; aborts the writer on any failure. */
+/**
+ * Fetches the object in ranges into `writer` and commits it. On a failure a retry can pick up from (a transient
+ * error or a cancellation, with something stored) the writer is released, what it stored kept and checkpointed;
+ * on any other it is aborted.
+ */
 export async function copyRanged(c: RangedCopy): Promise<ObjectInfo> {
   const { head, writer, algo } = c;
   const size = head.size;
-  const plan = rangePlan(size, c.streams, writer.align);
   const ac = new AbortController();
   const signal = AbortSignal.any([ac.signal, c.signal]);
   const etag = strongEtag(head.etag);
   const pin: Record<string, string> = etag
     ? { 'if-range': etag, 'if-match': etag }
     : { 'if-range': head.lastModified!, 'if-unmodified-since': head.lastModified! };
-  try {
-    const extra = c.verify && c.verify.algo !== algo ? c.verify.algo : undefined;
-    const digests = await Promise.all(
-      plan.map(async (r, i) => {
-        try {
-          const body = i === 0 ? c.first : await fetchRange(c, r, size, pin, signal);
-          const hasher = await createHasher(algo);
-          const other = extra ? await createHasher(extra) : undefined;
-          const update = other
-            ? (b: Buffer) => {
-                hasher.update(b);
-                other.update(b);
-              }
-            : hasher.update.bind(hasher);
-          await writer.writeRange(r.start, counted(body, r.end - r.start + 1, c, update));
-          return { job: hasher.digest(), other: other?.digest() ?? '' };
-        } catch (err) {
-          ac.abort(err); // the other ranges stop at once
-          throw err;
-        } finally {
-          if (i === 0) c.first.destroy();
-        }
-      }),
-    );
-    const hex = combined(
+  const plan =
+    c.resume?.ranges ?? rangePlan(size, c.streams, writer.align).map((r) => ({ ...r, done: 0, crc: '' }));
+  const piece = writer.align > 1 ? writer.align : PIECE;
+  const hashers = plan.map(
+    (r) => new PieceHasher(algo, r.start, r.end + 1, piece, { done: r.done, crc: r.crc }),
+  );
+  const progress = () =>
+    c.onProgress?.({
+      size,
+      pin: pin['if-range']!,
       algo,
-      plan,
-      digests.map((d) => d.job),
-    );
-    c.verify?.check(
-      extra
-        ? combined(
-            extra,
-            plan,
-            digests.map((d) => d.other),
-          )
-        : hex,
-    );
+      token: writer.token,
+      ranges: plan.map((r, i) => ({ start: r.start, end: r.end, ...hashers[i]!.progress })),
+    });
+  progress();
+  try {
+    // At most `streams` ranges at once (the lanes this object holds); a resumed plan may have more ranges.
+    const one = async (i: number): Promise<void> => {
+      const r = plan[i]!;
+      const h = hashers[i]!;
+      const from = r.start + h.progress.done;
+      try {
+        if (from > r.end) return; // stored whole by an earlier attempt
+        const body =
+          i === 0 && c.first && from === 0
+            ? c.first
+            : await fetchRange(c, { start: from, end: r.end }, size, pin, signal);
+        await writer.writeRange(
+          from,
+          counted(body, r.end - from + 1, c, (b) => h.update(b)),
+          (pos) => {
+            h.stored(pos);
+            progress();
+          },
+        );
+        h.stored(r.end + 1);
+      } catch (err) {
+        ac.abort(err); // the other ranges stop at once
+        throw err;
+      } finally {
+        if (i === 0) c.first?.destroy();
+      }
+    };
+    let next = 0;
+    const runner = async (): Promise<void> => {
+      while (next < plan.length) await one(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, c.streams), plan.length) }, runner));
+    let hex = '';
+    for (let i = 0; i < plan.length; i++) {
+      const len = plan[i]!.end - plan[i]!.start + 1;
+      hex = i === 0 ? hashers[0]!.progress.crc : appendCrc(algo, hex, hashers[i]!.progress.crc, len, 1);
+    }
+    c.verify?.(hex);
     return await writer.commit({ bytes: size, ...recorded(algo, hex) });
   } catch (err) {
-    c.first.destroy();
-    await writer.abort();
+    c.first?.destroy();
+    if (keepable(err, c.signal) && hashers.some((h) => h.progress.done > 0)) {
+      progress();
+      await writer.release();
+    } else {
+      await writer.abort();
+      c.onProgress?.(undefined);
+    }
     throw err;
   }
 }
 
-// --- internal ---
-
-/** The whole object's digest from its ranges' (crc32c, crc64nvme); a lone range's digest as it is. */
-function combined(algo: ChecksumAlgo, plan: { start: number; end: number }[], digests: string[]): string {
-  let hex = digests[0]!;
-  if (algo === 'crc32c' || algo === 'crc64nvme')
-    for (let i = 1; i < plan.length; i++)
-      hex = combineCrc(algo, hex, digests[i]!, plan[i]!.end - plan[i]!.start + 1);
-  return hex;
+/** The validator ranges are pinned to (what a checkpoint records): the strong ETag, else Last-Modified. */
+export function pinOf(head: OriginHead): string | undefined {
+  return strongEtag(head.etag) ?? head.lastModified;
 }
+
+// --- internal ---
 
 /** A strong ETag (If-Match and If-Range compare strongly: a weak one never matches). */
 function strongEtag(etag: string | undefined): string | undefined {
@@ -189,18 +221,28 @@ async function fetchRange(
   return res.body;
 }
 
+/**
+ * Whether what a failed ranged copy stored is worth keeping for a retry: it was cancelled (worker shutdown, job
+ * stop) or failed transiently. Not when the source changed (the retry must start over) or failed for good.
+ */
+function keepable(err: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted) return true;
+  const c = classifyError(err);
+  return c.retryable && c.type !== ErrorType.SourceChanged;
+}
+
 /** The range's bytes, counted against its length, hashed and throttled on the way. */
 async function* counted(
   body: AsyncIterable<Buffer>,
   len: number,
   c: RangedCopy,
-  hash: (b: Buffer) => void,
+  hash: (b: Buffer) => Promise<void>,
 ): AsyncGenerator<Buffer> {
   let got = 0;
   for await (let chunk of body) {
     if (got + chunk.length > len) chunk = chunk.subarray(0, len - got); // the first body runs past range 0
     got += chunk.length;
-    hash(chunk);
+    await hash(chunk);
     if (c.limiter) await c.limiter.take(chunk.length);
     yield chunk;
     if (got === len) return; // leaving the loop closes the body

@@ -1,10 +1,12 @@
 // Parallel ranges into a local bucket: every range writes at its own offsets of one temp file (positional writes,
 // no reassembly), and the object is committed as put() commits it — sidecar first, then the rename — once all
 // ranges are in and the caller's checks passed. A failure or a crash leaves only the temp file, which the job's
-// cleanup removes.
+// cleanup removes; a release (crash-safe checkpoint, lib/range-resume.ts) keeps it for a retry to resume.
 import { randomUUID } from 'node:crypto';
 import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { createHasher } from '../checksum.js';
+import type { RangedProgress } from '../range-resume.js';
 import type { LocalBucket, Sidecar } from './local.js';
 import type { Committed, ObjectInfo, RangedOptions, RangedWriter } from './types.js';
 
@@ -15,10 +17,19 @@ export async function openLocalRanged(
 ): Promise<RangedWriter> {
   const tmpDir = bucket.tmpDirOf(opts.meta.jobId);
   await bucket.mkdirOnce(tmpDir);
-  const tmp = join(tmpDir, randomUUID());
-  let fh: FileHandle | undefined = await open(tmp, 'w');
-  // The full length up front: ranges then fill a file of the right size, and a short one cannot pass commit.
-  await fh.truncate(opts.size);
+  if (opts.stale && UUID.test(opts.stale)) await unlink(join(tmpDir, opts.stale)).catch(() => undefined);
+  const kept = opts.resume
+    ? await reopen(join(tmpDir, opts.resume.token), opts.resume, opts.size)
+    : undefined;
+  const resumed = kept !== undefined;
+  const token = resumed ? opts.resume!.token : randomUUID();
+  const tmp = join(tmpDir, token);
+  let fh: FileHandle | undefined = kept;
+  if (!fh) {
+    fh = await open(tmp, 'w');
+    // The full length up front: ranges then fill a file of the right size, and a short one cannot pass commit.
+    await fh.truncate(opts.size);
+  }
   const closeFile = async () => {
     const f = fh;
     fh = undefined;
@@ -30,7 +41,13 @@ export async function openLocalRanged(
   };
   return {
     align: 1,
-    async writeRange(start: number, body: AsyncIterable<Buffer>): Promise<void> {
+    token,
+    resumed,
+    async writeRange(
+      start: number,
+      body: AsyncIterable<Buffer>,
+      stored?: (pos: number) => void,
+    ): Promise<void> {
       // Chunks (~64 KiB from the socket) are gathered into ~1 MiB writev calls, one in flight while the next
       // gathers, as fs.WriteStream does for put(): a threadpool round trip per chunk would cost 16× the calls.
       let pos = start;
@@ -43,13 +60,15 @@ export async function openLocalRanged(
           batchBytes += chunk.length;
           if (batchBytes < WRITE_BATCH) continue;
           await inflight;
-          inflight = writeAllAt(file(), batch, pos);
-          pos += batchBytes;
+          const to = pos + batchBytes;
+          inflight = writeAllAt(file(), batch, pos).then(() => stored?.(to));
+          pos = to;
           batch = [];
           batchBytes = 0;
         }
         await inflight;
         if (batchBytes > 0) await writeAllAt(file(), batch, pos);
+        stored?.(pos + batchBytes);
       } catch (err) {
         await inflight?.catch(() => undefined);
         throw err;
@@ -77,12 +96,52 @@ export async function openLocalRanged(
       await closeFile().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
     },
+    async release(): Promise<void> {
+      await closeFile().catch(() => undefined);
+    },
   };
 }
 
 // --- internal ---
 
 const WRITE_BATCH = 1 << 20;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The temp file an earlier attempt left, opened for writing again if it still holds what its checkpoint says:
+ * the object's length and, for every range, the CRC of the bytes stored from its start (read back: local reads
+ * cost far less than fetching again, and a file another process touched must not pass). Otherwise it is removed.
+ */
+async function reopen(tmp: string, r: RangedProgress, size: number): Promise<FileHandle | undefined> {
+  if (!UUID.test(r.token)) return undefined; // ours are; anything else is not a file name to open
+  const fh = await open(tmp, 'r+').catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    if (r.size === size && (await fh.stat()).size === size && (await prefixesMatch(fh, r))) return fh;
+  } catch {
+    // unreadable: start over
+  }
+  await fh.close().catch(() => undefined);
+  await unlink(tmp).catch(() => undefined);
+  return undefined;
+}
+
+async function prefixesMatch(fh: FileHandle, r: RangedProgress): Promise<boolean> {
+  if (r.algo !== 'crc32c' && r.algo !== 'crc64nvme') return true; // nothing to compare with: the length must do
+  const buf = Buffer.allocUnsafe(WRITE_BATCH);
+  for (const range of r.ranges) {
+    if (range.done === 0) continue;
+    const h = await createHasher(r.algo);
+    for (let pos = range.start, end = range.start + range.done; pos < end;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+      if (bytesRead === 0) return false;
+      h.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    if (h.digest() !== range.crc) return false;
+  }
+  return true;
+}
 
 /** writev at `pos` until every byte is written (a regular file takes it whole; a short write is continued). */
 async function writeAllAt(fh: FileHandle, chunks: Buffer[], pos: number): Promise<void> {

@@ -1,6 +1,7 @@
 // What a destination bucket must offer ferry. Implementations: local filesystem (local.ts), S3, AIStore.
 import type { Readable } from 'node:stream';
 import type { ChecksumAlgo } from '../../common/schemas.js';
+import type { RangedProgress } from '../range-resume.js';
 
 /** Metadata ferry records with every object it writes. */
 export interface ObjectMeta {
@@ -143,15 +144,31 @@ export interface RangedOptions {
   meta: Omit<ObjectMeta, 'sha256' | 'checksum'>;
   checksum?: ChecksumAlgo;
   signal?: AbortSignal;
+  /**
+   * What an earlier attempt stored (lib/range-resume.ts): the writer takes it up again if its temp file or upload
+   * is still there and matches (`resumed`), else discards it and starts empty.
+   */
+  resume?: RangedProgress;
+  /** The token of an earlier attempt's writer that cannot be resumed (the source changed): discarded. */
+  stale?: string;
 }
 
 export interface RangedWriter {
+  /** The handle on what this writer stores (temp file id, upload id), checkpointed to resume it. */
+  readonly token: string;
+  /** Whether it took up `resume`: the ranges' stored prefixes are in place. */
+  readonly resumed: boolean;
   /** Range boundaries must fall on multiples of this (S3: the part size); 1 when any will do. */
   readonly align: number;
-  /** Writes the bytes of one range, which arrive in order from `start`; resolves once they are stored. */
-  writeRange(start: number, body: AsyncIterable<Buffer>): Promise<void>;
+  /**
+   * Writes the bytes of one range, which arrive in order from `start`; resolves once they are stored. Calls
+   * `stored(pos)` as bytes [start, pos) become stored, in order (a crash after it loses none of them).
+   */
+  writeRange(start: number, body: AsyncIterable<Buffer>, stored?: (pos: number) => void): Promise<void>;
   /** Makes the object visible with these checksums, once every range is written. */
   commit(committed: Committed): Promise<ObjectInfo>;
   /** Discards what was written (idempotent). */
   abort(): Promise<void>;
+  /** Stops, keeping what was stored for a later attempt to resume (idempotent). */
+  release(): Promise<void>;
 }

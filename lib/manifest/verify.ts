@@ -26,10 +26,13 @@ export function checkAnnouncedSize(
     );
 }
 
-/** Whether an object its line describes may still be fetched in parallel ranges (its checksum combines). */
-export function rangesCanVerify(want: ManifestExpect | undefined): boolean {
+/**
+ * Whether an object its line describes may still be fetched in parallel ranges: a line without a checksum, or with
+ * a CRC of the job's own algorithm (the ranges' CRCs combine into it; any other is hashed on one stream).
+ */
+export function rangesCanVerify(want: ManifestExpect | undefined, jobAlgo: ChecksumAlgo): boolean {
   const algo = want?.checksum?.algo;
-  return algo === undefined || algo === 'crc32c' || algo === 'crc64nvme';
+  return algo === undefined || (algo === jobAlgo && (algo === 'crc32c' || algo === 'crc64nvme'));
 }
 
 export interface ManifestHasher {

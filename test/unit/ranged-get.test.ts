@@ -89,7 +89,7 @@ function run(baseUrl: string, root: string, over: Partial<CopyBatchInput> = {}):
     start: 0,
     end: 1,
     destination: root,
-    concurrency: 1,
+    concurrency: 4, // the ranges borrow the idle lanes (lib/lane-slots.ts)
     skipExisting: false,
     limitBps: 0,
     streams: 4,
