@@ -76,17 +76,15 @@ export class Publisher {
         `**${status.state}** — ${p.done.toLocaleString()} / ${space.toLocaleString()} objects (${pct}%)`,
         '',
         // The excluded column only for filtered jobs: details are no command, but keep old jobs' text as it was.
-        ...(totals.excluded
-          ? [
-              `| copied | skipped | excluded | failed | bytes | in-flight batches | max conns |`,
-              `|---|---|---|---|---|---|---|`,
-              `| ${totals.copied} | ${totals.skipped} | ${totals.excluded} | ${totals.failed} | ${totals.bytes} | ${status.inFlight} | ${this.opts.maxConns} |`,
-            ]
-          : [
-              `| copied | skipped | failed | bytes | in-flight batches | max conns |`,
-              `|---|---|---|---|---|---|`,
-              `| ${totals.copied} | ${totals.skipped} | ${totals.failed} | ${totals.bytes} | ${status.inFlight} | ${this.opts.maxConns} |`,
-            ]),
+        ...table([
+          ['copied', totals.copied],
+          ['skipped', totals.skipped],
+          ...(totals.excluded ? [['excluded', totals.excluded] as const] : []),
+          ['failed', totals.failed],
+          ['bytes', totals.bytes],
+          ['in-flight batches', status.inFlight],
+          ['max conns', this.opts.maxConns],
+        ]),
         ...failureList(failures, totals.failed),
         '',
         `${sourceText} → ${destination}${status.servedUrl ? ` (origin ${status.servedUrl})` : ''}`,
@@ -142,4 +140,13 @@ export function reportState(state: JobState): 'stopped' | 'completed-with-failur
 /** The state a finished job ends in. */
 export function finalState(stopRequested: boolean, failed: number): JobState {
   return stopRequested ? JobState.Stopped : failed > 0 ? JobState.CompletedWithFailures : JobState.Completed;
+}
+
+/** A one-row Markdown table of named counts (the details' summary line). */
+function table(cells: readonly (readonly [string, number])[]): string[] {
+  return [
+    `| ${cells.map(([h]) => h).join(' | ')} |`,
+    `|${cells.map(() => '---|').join('')}`,
+    `| ${cells.map(([, v]) => v).join(' | ')} |`,
+  ];
 }
