@@ -3,8 +3,8 @@
 // twice — walked (`ferry migrate DIR BUCKET`, no names given) and through an N-line manifest
 // (`ferry job start download URL BUCKET --object-list FILE`) — each with one `ferry worker` on its own dev server.
 // Reports per case: wall time; objects/s over the first and the last tenth of the objects (from the job's
-// progress query, sampled every second; the last must be ≥ 0.8× the first); the worker's peak RSS (VmHWM,
-// < 400 MiB); the largest run's history events (< 10,000); the number of runs.
+// progress query, sampled every second; the last must be ≥ 0.8× the first); the worker's peak RSS (VmHWM of
+// the worker process, the launcher's child, < 400 MiB; the launcher's own beside it); the largest run's history events (< 10,000); the number of runs.
 //
 //   node dist/bench/scale.js [--files N] [--cases tree,manifest] [--dest-dir DIR] [--json OUT]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,6 +35,8 @@ interface CaseResult {
   lastTenthObjPerS: number;
   ratio: number;
   workerPeakRssMiB: number;
+  /** The launcher's own peak RSS (0 when the worker runs in it). */
+  launcherPeakRssMiB: number;
   largestRunEvents: number;
   runs: number;
 }
@@ -59,6 +61,15 @@ async function output(p: ChildProcess): Promise<string> {
   const code = await new Promise<number | null>((r) => p.on('exit', r));
   if (code !== 0) throw new Error(`ferry exited ${code}: ${out}`);
   return out;
+}
+
+/**
+ * The worker process: `ferry worker` runs its worker in a child with a bounded heap (worker/launcher.ts); the
+ * launcher only waits. Without a child (FERRY_WORKER_HEAP=0, or a heap flag in NODE_OPTIONS) it is the worker.
+ */
+function workerPid(launcher: number): number {
+  const kids = readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim().split(/\s+/);
+  return kids[0] ? Number(kids[0]) : launcher;
 }
 
 function peakRssMiB(pid: number): number {
@@ -121,7 +132,8 @@ async function runCase(
       firstTenthObjPerS: Math.round(first),
       lastTenthObjPerS: Math.round(last),
       ratio: Number((last / first).toFixed(2)),
-      workerPeakRssMiB: Math.round(peakRssMiB(worker.pid!)),
+      workerPeakRssMiB: Math.round(peakRssMiB(workerPid(worker.pid!))),
+      launcherPeakRssMiB: workerPid(worker.pid!) === worker.pid ? 0 : Math.round(peakRssMiB(worker.pid!)),
       largestRunEvents: Math.max(...lengths),
       runs: lengths.length,
     };
@@ -196,7 +208,8 @@ async function main(): Promise<void> {
   for (const r of results)
     console.log(
       `${r.case}: ${r.objects} objects in ${r.wallS.toFixed(0)} s; first tenth ${r.firstTenthObjPerS} obj/s, last tenth ` +
-        `${r.lastTenthObjPerS} obj/s (×${r.ratio}); worker peak RSS ${r.workerPeakRssMiB} MiB; largest run ` +
+        `${r.lastTenthObjPerS} obj/s (×${r.ratio}); worker peak RSS ${r.workerPeakRssMiB} MiB ` +
+        `(launcher ${r.launcherPeakRssMiB} MiB); largest run ` +
         `${r.largestRunEvents} events; ${r.runs} runs`,
     );
   const out = arg('--json');

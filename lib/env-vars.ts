@@ -87,6 +87,13 @@ export const ENV_VARS = {
     meaning:
       "workers with `--serve-root`: processes of a migration's file server sharing its socket (as `ferry serve --processes`)",
   },
+  FERRY_WORKER_HEAP: {
+    kind: 'size',
+    default: '192MiB',
+    min: 0,
+    meaning:
+      "`ferry worker`: the V8 old-generation heap of each worker process (`--max-old-space-size`); `0` leaves Node's default (a quarter of RAM, grown lazily). Ignored when NODE_OPTIONS or the node command line already sets one",
+  },
   FERRY_LOG_LEVEL: {
     kind: 'enum',
     default: 'WARN',

@@ -41,7 +41,8 @@ export function startCopyProcesses(
       return;
     }
     s.starts.push(now);
-    const child = spawn(process.execPath, [cli, 'worker', ...args], {
+    // execArgv carries the launcher's heap bound (worker/launcher.ts) to every copy process.
+    const child = spawn(process.execPath, [...process.execArgv, cli, 'worker', ...args], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, FERRY_WORKER_PROCESS: String(slot + 2) },
     });

@@ -74,6 +74,12 @@ export function register(program: Command): void {
       if (metricsPort !== undefined) await checkPortFree(metricsPort);
       // A malformed FERRY_ORIGIN_TOKENS stops the worker here, in one line, not each batch later.
       (await import('../../lib/origin-auth.js')).originAuth('http://localhost/');
+      // Checked above, in the launcher, so bad options fail once; the worker itself runs in a child process with
+      // a bounded heap (worker/launcher.ts).
+      const launcher = await import('../../worker/launcher.js');
+      launcher.followLauncher();
+      const heapMiB = launcher.heapLimitMiB();
+      if (heapMiB !== undefined) await launcher.relaunch(heapMiB, (m) => console.error(`ferry worker: ${m}`));
       const { resolveTemporal } = await import('../connection.js');
 
       const { startWorkers } = await import('../../worker/run.js');

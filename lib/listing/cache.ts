@@ -4,6 +4,7 @@
 // and a scan and the batches it cut see the same snapshot. Concurrent walks share one fetch in flight.
 // Shared within one job only (the scope: the activity's workflow ID): a new job over the same origin — a
 // scheduled sync's next run, seconds after the last — must see the files added since, not a stale listing.
+import { getHeapStatistics } from 'node:v8';
 import { Context } from '@temporalio/activity';
 import type { FetchListing } from './fetch.js';
 import { httpListing } from './fetch.js';
@@ -11,8 +12,15 @@ import type { ListingEntry } from './types.js';
 
 /** How long a listing is reused: far longer than the gap between a scan and its batches. */
 export const LISTING_TTL_MS = 60_000;
-/** Entries kept across all cached listings (~100 B each): bounds the cache to ~200 MB. */
-export const LISTING_CACHE_ENTRIES = 2_000_000;
+/**
+ * Entries kept across all cached listings (~100 B each): at most 2,000,000 (~200 MB), and no more than a
+ * quarter of this process's heap limit — a `ferry worker` runs with a bounded heap (worker/launcher.ts,
+ * 192 MiB by default: ~500,000 entries), and a cache sized for Node's default 4 GiB would fill it.
+ */
+export const LISTING_CACHE_ENTRIES = Math.min(
+  2_000_000,
+  Math.floor(getHeapStatistics().heap_size_limit / 4 / 100),
+);
 
 export function cachedListing(
   list: FetchListing,
