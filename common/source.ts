@@ -45,7 +45,11 @@ export function splitUrlTemplate(urlTemplate: string): { baseUrl: string; templa
   const template = path.slice(cut + 1);
   if (!template)
     throw new SourceError(`"${urlTemplate}" names no object (it ends with '/')`, 'FERRY_ERR_SOURCE_NO_NAME');
-  return { baseUrl: `${m[1]!.toLowerCase()}://${authority}${path.slice(0, cut + 1)}`, template };
+  // A path that starts with `//` (`http://h//`) names the same directory as `/` on every file server (nginx
+  // merges slashes, python's http.server and ferry serve split on them), but undici's redirect handler resolves
+  // such a path as a protocol-relative URL and throws ERR_INVALID_URL: the base starts with one slash.
+  const dir = path.slice(0, cut + 1).replace(/^\/{2,}/, '/');
+  return { baseUrl: `${m[1]!.toLowerCase()}://${authority}${dir}`, template };
 }
 
 /** Human form of a source, for summaries and tables. */

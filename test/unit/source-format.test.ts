@@ -52,6 +52,12 @@ describe('splitUrlTemplate', () => {
     }
   });
 
+  it('a base path starting with // starts with one slash (undici would throw ERR_INVALID_URL on it)', () => {
+    assert.equal(splitUrlTemplate('http://h//x').baseUrl, 'http://h/');
+    assert.equal(splitUrlTemplate('http://h///d//x-{1..2}').baseUrl, 'http://h/d//');
+    assert.equal(splitUrlTemplate('http://h/d//x').baseUrl, 'http://h/d//');
+  });
+
   const bad: [url: string, code: string][] = [
     // Credentials would end up in workflow history.
     ['http://user:pw@h/x-{1..2}', 'FERRY_ERR_SOURCE_CREDENTIALS_IN_URL'],
