@@ -29,6 +29,7 @@ import {
   verifyArrived,
 } from '../lib/manifest/verify.js';
 import { ferryEnv } from '../lib/env.js';
+import { anonymousFailure } from '../lib/anonymous-failure.js';
 import { objectUrl, type Origin, type OriginHead } from '../lib/origin.js';
 import { LaneSlots } from '../lib/lane-slots.js';
 import { copyRanged, rangeable } from '../lib/ranged-get.js';
@@ -315,8 +316,11 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
             retryable: c.retryable,
           };
           if (c.retryAfterMs !== undefined) retryAfterMs = Math.max(retryAfterMs, c.retryAfterMs, 1);
-          if (c.retryable) state.failedTransiently(failure);
-          else state.failed(p, failure);
+          // The report row names the object; what goes on to the checkpoint, the outcome and so into history
+          // does not (lib/anonymous-failure.ts).
+          const anon = anonymousFailure(failure, input.baseUrl);
+          if (c.retryable) state.failedTransiently(anon);
+          else state.failed(p, anon);
           rows.add(failedRow(failure));
         } finally {
           slots.release();
@@ -353,7 +357,7 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       throw ApplicationFailure.create({
         ...(retryAfterMs > 0 ? { nextRetryDelay: retryAfterMs } : {}),
         type: ErrorType.BatchIncomplete,
-        message: `${transient.length} of ${n} objects failed transiently; first: ${transient[0]!.name}: ${transient[0]!.message}`,
+        message: `${transient.length} of ${n} objects failed transiently; first: #${transient[0]!.index} ${transient[0]!.type}: ${transient[0]!.message}`,
         details: [state.incompleteDetails()],
       });
     }

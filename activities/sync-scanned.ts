@@ -36,5 +36,6 @@ export async function syncScanned(
   return deleteExtraneous(
     await deps.openBucket(input.destination),
     keepOnSync((n) => set.has(n), input.filter),
+    input.jobId,
   );
 }

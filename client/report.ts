@@ -49,9 +49,11 @@ export function printReport(jobId: string, r: MigrationReport): void {
   if (r.sync)
     console.log(
       `sync: deleted ${r.sync.deleted} destination object(s) not in the source` +
-        (r.sync.sample.length
-          ? `: ${r.sync.sample.join(', ')}${r.sync.deleted > r.sync.sample.length ? ', ...' : ''}`
-          : ''),
+        (r.sync.listedIn && r.sync.deleted
+          ? ` (named in ${r.sync.listedIn})`
+          : r.sync.sample?.length
+            ? `: ${r.sync.sample.join(', ')}${r.sync.deleted > r.sync.sample.length ? ', ...' : ''}`
+            : ''),
     );
   if (r.verify)
     console.log(
@@ -69,10 +71,11 @@ export function printReport(jobId: string, r: MigrationReport): void {
           .map((f) => [f.name, f.type, f.retryable ? 'yes' : 'no', f.message.slice(0, 120)]),
       ),
     );
-    if (r.totals.failed > 50)
-      console.log(
-        `... ${r.totals.failed - 50} more; \`ferry show job ${jobId} --report FILE\` names every object`,
-      );
+    // History holds no object names (lib/anonymous-failure.ts): the report names them.
+    console.log(
+      (r.totals.failed > 50 ? `... ${r.totals.failed - 50} more; ` : '') +
+        `\`ferry show job ${jobId} --report FILE\` names every failed object`,
+    );
     console.log(`Run \`ferry job resume ${jobId}\` to copy the failed objects again.`);
   }
 }

@@ -246,7 +246,13 @@ export const MigrationReportSchema = z.object({
     })
     .optional(),
   /** --sync: what was deleted (absent when sync was not asked for or did not run). */
-  sync: z.object({ deleted: z.number().int(), sample: z.array(z.string()) }).optional(),
+  sync: z
+    .object({
+      deleted: z.number().int(),
+      sample: z.array(z.string()).optional(),
+      listedIn: z.string().optional(),
+    })
+    .optional(),
 });
 export type MigrationReport = z.infer<typeof MigrationReportSchema>;
 

@@ -14,6 +14,7 @@ import { startMinio } from '../../devserver/minio.js';
 import { JobOptionsSchema, type MigrationInput, type MigrationReport } from '../../common/schemas.js';
 import { migrationWorkflow } from '../../workflows/index.js';
 import { FerryHarness, compareTrees, listFiles, makeDataset } from '../helpers/cli.js';
+import { historyText } from '../helpers/history.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -47,14 +48,6 @@ function manifestText(
 }
 
 const jobIdOf = (stdout: string) => stdout.split('\n')[0]!.trim();
-
-async function historyText(h: FerryHarness, jobId: string): Promise<string> {
-  const client = await h.temporal();
-  let text = '';
-  for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` }))
-    text += JSON.stringify(await client.workflow.getHandle(jobId, wf.runId).fetchHistory());
-  return text;
-}
 
 test('a local manifest is staged into the destination; every object copied; no name in history', async (t) => {
   const h = new FerryHarness(t, 'mf-local');
@@ -102,7 +95,7 @@ test('a local manifest is staged into the destination; every object copied; no n
   assert.match(dry.stdout, new RegExp(`bytes\\s+${bytes}\\b`));
   assert.match(dry.stdout, new RegExp(`skip-existing\\s+${names.length - 1} would be skipped`));
   assert.equal(existsSync(join(bucket, names[0]!)), false, 'the dry run copied nothing');
-  const history = await historyText(h, jobId);
+  const history = await historyText(await h.temporal(), jobId);
   assert.ok(history.length > 0);
   for (const n of ['f ', 'ünï', 'deep/er']) assert.ok(!history.includes(n), `"${n}" is not in history`);
 });

@@ -4,9 +4,11 @@
 // deletes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FerryHarness, compareTrees, listFiles, makeDataset } from '../helpers/cli.js';
+import { historyText } from '../helpers/history.js';
 
 const NAMES = Array.from({ length: 12 }, (_, i) => `${i % 2 ? 'd/' : ''}f-${String(i).padStart(2, '0')}.bin`);
 /** In the destination before the job, not in the source: stale.bin and d/old.bin go; keep.log is excluded. */
@@ -53,7 +55,23 @@ async function assertSynced(h: FerryHarness, root: string, bucket: string, args:
   const r = await h.run([...args, '--sync', '--skip-existing', '--exclude', '*.log', '--wait']);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /completed: 6 copied, 6 skipped, 0 failed of 12;/);
-  assert.match(r.stdout, /sync: deleted 2 destination object\(s\) not in the source: /);
+  const m =
+    /job (\S+) completed.*\n(?:.*\n)*?sync: deleted 2 destination object\(s\) not in the source \(named in (\S+)\)/.exec(
+      r.stdout,
+    );
+  assert.ok(m, r.stdout);
+  // Every deleted name in the job's sync files, none in history.
+  const syncDir = fileURLToPath(m[2]!);
+  const listed = readdirSync(syncDir).flatMap((f) =>
+    readFileSync(join(syncDir, f), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string),
+  );
+  assert.deepEqual([...new Set(listed)].sort(), [...STALE].sort());
+  const history = await historyText(await h.temporal(), m[1]!);
+  for (const n of STALE) assert.ok(!history.includes(n), `${n} is in the job's history`);
+  assert.ok(history.includes('completed'), 'the history text is decoded');
   const cmp = await compareTrees(root, bucket, NAMES);
   assert.deepEqual(cmp.missing, []);
   assert.deepEqual(cmp.different, []);
