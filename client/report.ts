@@ -9,6 +9,7 @@ import {
   type Totals,
 } from '../common/schemas.js';
 import { EXIT, type ExitCode } from './errors.js';
+import { withFailureNames } from './failure-names.js';
 import { excludedText, humanBytes, humanDuration, table } from './format.js';
 
 /** The exit code of a finished job's report. */
@@ -33,7 +34,7 @@ export async function printResult(client: Client, jobId: string): Promise<number
     }
     throw err;
   }
-  printReport(jobId, report);
+  printReport(jobId, await withFailureNames(report, jobId));
   return reportExit(report);
 }
 

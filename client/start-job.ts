@@ -130,7 +130,8 @@ export function workflowStartOf(
       `- **destination**: \`${destination}\``,
       plan.listing
         ? '- **objects**: every file of the listing, walked as the job runs'
-        : `- **objects**: ${plan.total} (\`${plan.first}\` … \`${plan.last}\`)`,
+        : // A count, no names: start metadata is history too (the dry run prints the first and last names).
+          `- **objects**: ${plan.total}`,
       `- **options**: max-conns ${o.maxConns}, batch-size ${o.batchSize}, window ${o.window}` +
         `${o.skipExisting ? ', skip-existing' : ''}${o.sync ? ', sync' : ''}${o.limitBph ? `, limit ${humanBytes(o.limitBph)}/h` : ''}`,
       ...(flags.scheduleId ? [`- **schedule**: \`${flags.scheduleId}\``] : []),

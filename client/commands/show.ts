@@ -103,7 +103,8 @@ async function showJob(conn: Connected, id: string, opts: ShowOpts): Promise<num
     return EXIT.ok;
   }
   if (desc.status.name === 'COMPLETED') {
-    const report = (await handle.result()) as MigrationReport;
+    const { withFailureNames } = await import('../failure-names.js');
+    const report = await withFailureNames((await handle.result()) as MigrationReport, id);
     if (opts.json) console.log(JSON.stringify(report, null, 2));
     else printReport(id, report);
     // With --progress the command stands for "wait for the job": exit like --wait does.

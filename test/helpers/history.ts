@@ -16,3 +16,9 @@ export async function historyText(client: Client, workflowId: string): Promise<s
   if (parts.length === 0) throw new Error(`no history for ${workflowId}`);
   return parts.join('\n');
 }
+
+/** Undefined when `name` is not in `text`; else the text around its first occurrence, for the assertion. */
+export function leakOf(text: string, name: string): string | undefined {
+  const at = text.indexOf(name);
+  return at < 0 ? undefined : `"${name}" is in history: …${text.slice(Math.max(0, at - 300), at + 100)}…`;
+}
