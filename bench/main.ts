@@ -573,7 +573,8 @@ function s3Admin(minio: MinioServer) {
       do {
         const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
         const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-        n += keys.length;
+        // ferry's own job files (report segments, a staged manifest) live under `.ferry/`: not objects copied.
+        n += keys.filter((k) => !k.Key.startsWith('.ferry/')).length;
         if (keys.length)
           await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
         token = page.NextContinuationToken;

@@ -11,6 +11,7 @@
 // Safe if wrong: a reclaimed attempt that was in fact alive (only possible if two machines share a host name)
 // learns it was failed at its next heartbeat and stops; its work is redone by the retry, never corrupted.
 // FERRY_RECLAIM=0 turns this off.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { ErrorType } from '../common/errors.js';
@@ -24,10 +25,20 @@ const RETRY_DELAY_MS = 50;
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     // EPERM: a process of another user has that pid, so it is alive.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // kill(pid, 0) also succeeds on a zombie: dead, not yet reaped. A worker whose launcher was killed first
+  // (worker/launcher.ts: it then SIGKILLs itself) is reparented to init and stays one until init reaps it —
+  // for as long as init takes, which in a container without a real init can be forever.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch (err) {
+    // Gone since the kill(0) (ENOENT); without /proc (not Linux), alive as far as we can tell.
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 

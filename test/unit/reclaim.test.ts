@@ -2,6 +2,7 @@
 // getting that wrong would fail live attempts, so the rule is tested on real processes.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { deadLocalPid } from '../../worker/reclaim.js';
@@ -12,6 +13,27 @@ describe('deadLocalPid', () => {
     const pid = child.pid!;
     await new Promise((r) => child.once('exit', r));
     assert.equal(deadLocalPid(`${pid}@${hostname()}`), pid);
+  });
+
+  it('names a zombie: exited, not yet reaped (an orphaned worker waiting for init)', async () => {
+    // The background `sleep 0` exits at once; its parent exec's into `sleep 10` and never waits for it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 10'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      const pid = Number(
+        await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))),
+      );
+      const state = () => {
+        const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3);
+      };
+      while (state() !== 'Z') await new Promise((r) => setTimeout(r, 10));
+      assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) succeeds on a zombie');
+      assert.equal(deadLocalPid(`${pid}@${hostname()}`), pid);
+    } finally {
+      parent.kill();
+    }
   });
 
   it('never names a live process, this process, another host or a foreign identity form', () => {
