@@ -5,10 +5,10 @@
 import type { ObjectFailure } from '../common/schemas.js';
 import { objectUrl } from './origin.js';
 
-/** Stands for the object in a message: `<object #12>`. */
-export const nameMark = (index: number): string => `<object #${index}>`;
+/** Stands for the object in a message: `{object #12}` (not `<…>`: the Web UI renders details as HTML). */
+export const nameMark = (index: number): string => `{object #${index}}`;
 
-/** `f` without its name: `name` is `#<index>` and the message says `<object #index>` where it said the name. */
+/** `f` without its name: `name` is `#<index>` and the message says `{object #index}` where it said the name. */
 export function anonymousFailure(f: ObjectFailure, baseUrl: string): ObjectFailure {
   return { ...f, name: `#${f.index}`, message: withoutName(f.message, f.name, baseUrl, f.index) };
 }

@@ -23,7 +23,7 @@ describe('anonymousFailure', () => {
       name: '#7',
       type: 'ChecksumMismatch',
       retryable: false,
-      message: "<object #7>: crc32c e3069283 differs; open '/bucket/<object #7>'; GET <object #7>",
+      message: "{object #7}: crc32c e3069283 differs; open '/bucket/{object #7}'; GET {object #7}",
     });
     for (const s of [name, 'dir%20one', 'ä b']) assert.ok(!f.message.includes(s), s);
   });
