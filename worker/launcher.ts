@@ -65,10 +65,14 @@ export async function relaunch(mib: number, log: (m: string) => void): Promise<n
   const ceiling = Math.floor(getHeapStatistics().heap_size_limit / MIB);
   let child: ChildProcess | undefined;
   let stopping = false;
+  // Ctrl-C in a terminal sends SIGINT to the whole foreground process group, the worker included: passed on
+  // as well, it would be the worker's second SIGINT, which kills it instead of letting it drain. So with a
+  // terminal on stdin the launcher only notes it; without one (a supervisor, a test) it passes it on.
+  const fromTerminal = process.stdin.isTTY === true;
   for (const sig of SIGNALS)
     process.on(sig, () => {
       if (sig !== 'SIGHUP') stopping = true;
-      child?.kill(sig);
+      if (!(sig === 'SIGINT' && fromTerminal)) child?.kill(sig);
     });
   for (let heap = mib; ;) {
     const c = spawn(

@@ -98,6 +98,12 @@ export function register(program: Command): void {
         ...(o.bind ? { bind: o.bind } : {}),
         log: (m) => console.error(`ferry worker: ${m}`),
       });
+      // Before the banner: whoever waits for it (a test, a supervisor's readiness check, a person about to press
+      // Ctrl-C) may signal at once, and a SIGINT without a handler kills the worker instead of stopping it.
+      let copies: { shutdown(): Promise<void>; pids(): number[] } | undefined = undefined;
+      const stop = () => void Promise.all([w.shutdown(), copies?.shutdown()]);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       console.error(
         `ferry worker: ${r.address} namespace ${r.namespace}, queue ${taskQueue}` +
           (serveRoot
@@ -106,7 +112,7 @@ export function register(program: Command): void {
           (metricsPort !== undefined ? `, metrics on :${metricsPort}/metrics` : ''),
       );
       // The other processes start once this one runs: a bad server address fails here, once, not N times.
-      const copies =
+      copies =
         processes > 1
           ? (await import('../../worker/processes.js')).startCopyProcesses(
               processes - 1,
@@ -117,9 +123,6 @@ export function register(program: Command): void {
           : undefined;
       if (copies)
         console.error(`ferry worker: ${processes} processes (copy-only pids ${copies.pids().join(', ')})`);
-      const stop = () => void Promise.all([w.shutdown(), copies?.shutdown()]);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
       await w.done;
       await copies?.shutdown();
     });
