@@ -125,6 +125,7 @@ async function runCase(
     const lengths: number[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` }))
       lengths.push(wf.historyLength);
+    const workerProc = workerPid(worker.pid!);
     return {
       case: label,
       objects: FILES,
@@ -132,8 +133,8 @@ async function runCase(
       firstTenthObjPerS: Math.round(first),
       lastTenthObjPerS: Math.round(last),
       ratio: Number((last / first).toFixed(2)),
-      workerPeakRssMiB: Math.round(peakRssMiB(workerPid(worker.pid!))),
-      launcherPeakRssMiB: workerPid(worker.pid!) === worker.pid ? 0 : Math.round(peakRssMiB(worker.pid!)),
+      workerPeakRssMiB: Math.round(peakRssMiB(workerProc)),
+      launcherPeakRssMiB: workerProc === worker.pid ? 0 : Math.round(peakRssMiB(worker.pid!)),
       largestRunEvents: Math.max(...lengths),
       runs: lengths.length,
     };

@@ -19,7 +19,8 @@ import { ConfigError, readVar } from '../lib/env.js';
 
 /** Set in the child: the launcher's pid (it is the child's IPC peer; a dropped channel means it died). */
 const LAUNCHED = 'FERRY_WORKER_LAUNCHER_PID';
-const MIN_HEAP = 64 * 1024 * 1024;
+const MIB = 1024 * 1024;
+const MIN_HEAP = 64 * MIB;
 
 /** The heap flag is already chosen, on the command line or in NODE_OPTIONS: the user's choice wins. */
 function heapAlreadySet(): boolean {
@@ -38,18 +39,17 @@ export function heapLimitMiB(): number | undefined {
       process.env.FERRY_WORKER_HEAP ?? '',
       "is below 64MiB: a worker needs more; use e.g. 192MiB, or 0 for Node's default",
     );
-  return Math.ceil(bytes / (1024 * 1024));
+  return Math.ceil(bytes / MIB);
 }
 
 /**
- * In the launched child: die with the launcher. Returns whether this process is a launched child. The channel
- * is unref'd so it never keeps the worker alive on its own.
+ * In the launched child: die with the launcher (elsewhere, nothing). The channel is unref'd so it never keeps
+ * the worker alive on its own.
  */
-export function followLauncher(): boolean {
-  if (process.env[LAUNCHED] === undefined || !process.send) return false;
+export function followLauncher(): void {
+  if (process.env[LAUNCHED] === undefined || !process.send) return;
   process.channel?.unref();
   process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
-  return true;
 }
 
 /**
@@ -115,7 +115,6 @@ export async function relaunch(mib: number, log: (m: string) => void): Promise<n
 
 // --- internal ---
 
-const MIB = 1024 * 1024;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**

@@ -2,10 +2,10 @@
 // getting that wrong would fail live attempts, so the rule is tested on real processes.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
 import { deadLocalPid } from '../../worker/reclaim.js';
+import { isAlive } from '../helpers/procs.js';
 
 describe('deadLocalPid', () => {
   it('names the pid of an exited process on this host', async () => {
@@ -24,11 +24,8 @@ describe('deadLocalPid', () => {
       const pid = Number(
         await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))),
       );
-      const state = () => {
-        const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3);
-      };
-      while (state() !== 'Z') await new Promise((r) => setTimeout(r, 10));
+      // isAlive (test/helpers/procs.ts) is false for a zombie; kill(pid, 0) then proves it is one, not gone.
+      while (isAlive(pid)) await new Promise((r) => setTimeout(r, 10));
       assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) succeeds on a zombie');
       assert.equal(deadLocalPid(`${pid}@${hostname()}`), pid);
     } finally {
