@@ -59,9 +59,8 @@ try {
     const t0 = performance.now();
     let next = 0;
     // How many small objects were committed while the bucket had them on its asynchronous path (the switch of
-    // lib/buckets/slow-commits.ts; before it, a private `asyncUntil` of the bucket): a diagnostic, read from inside.
-    const peek = bucket as unknown as { asyncUntil?: number; slow?: { asyncNow(): boolean } };
-    const asyncNow = () => peek.slow?.asyncNow() ?? Date.now() < (peek.asyncUntil ?? 0);
+    // lib/buckets/slow-commits.ts): a diagnostic.
+    const asyncNow = () => bucket.slow.asyncNow();
     let asyncCommits = 0;
     const lane = async () => {
       for (let i = next++; i < names.length; i = next++) {

@@ -6,9 +6,10 @@
 // progress query, sampled every second; the last must be ≥ 0.8× the first); the worker's peak RSS (VmHWM of
 // the worker process, the launcher's child, < 400 MiB; the launcher's own beside it); the largest run's history events (< 10,000); the number of runs.
 //
-//   node dist/bench/scale.js [--files N] [--cases tree,manifest] [--dest-dir DIR] [--json OUT]
+//   node dist/bench/scale.js [--files N] [--cases tree,manifest] [--dest-dir DIR] [--json OUT] [--samples PREFIX]
+//     [--cpu-prof-dir DIR]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startDevServer } from '../devserver/temporal.js';
@@ -39,6 +40,8 @@ interface CaseResult {
   launcherPeakRssMiB: number;
   largestRunEvents: number;
   runs: number;
+  /** From the last object done to the job's close (finalizeJob: report compaction, cleanup). */
+  finalizeS: number;
 }
 
 const name = (i: number) => `d${String(i % DIRS).padStart(4, '0')}/f-${String(i).padStart(7, '0')}.bin`;
@@ -51,8 +54,12 @@ function makeTree(root: string): void {
   log(`made ${FILES} files of 64 B in ${DIRS} dirs in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
+/** `--cpu-prof-dir DIR`: the worker writes a V8 CPU profile there when it exits (NODE_OPTIONS may not carry it). */
+const PROF_DIR = arg('--cpu-prof-dir');
+
 function ferry(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const prof = PROF_DIR && args[0] === 'worker' ? ['--cpu-prof', '--cpu-prof-dir', PROF_DIR] : [];
+  return spawn(process.execPath, [...prof, CLI, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function output(p: ChildProcess): Promise<string> {
@@ -83,7 +90,11 @@ async function runCase(
   workerArgs: string[],
   dataRoot: string,
 ): Promise<CaseResult> {
-  const server = await startDevServer({ uiPort: false, dbFile: join(dataRoot, `${label}-temporal.db`) });
+  // A fresh database per case: one left by an interrupted run would hand its unfinished job (whose destination
+  // is gone) to this case's worker.
+  const dbFile = join(dataRoot, `${label}-temporal.db`);
+  for (const f of [dbFile, `${dbFile}-wal`, `${dbFile}-shm`]) rmSync(f, { force: true });
+  const server = await startDevServer({ uiPort: false, dbFile });
   const env = { ...process.env, TEMPORAL_ADDRESS: server.address, FERRY_TASK_QUEUE: `scale-${label}` };
   const worker = ferry(['worker', ...workerArgs], env);
   const connection = await Connection.connect({ address: server.address });
@@ -107,9 +118,19 @@ async function runCase(
       }
     }
     const wallS = (Date.now() - t0) / 1000;
-    // The moment `done` crossed a mark, interpolated between the two samples around it (the job's close is the
-    // last sample: its final count may land between two polls).
-    samples.push({ t: Date.now(), done: FILES, total: FILES });
+    const samplesOut = arg('--samples');
+    // Every progress sample (seconds since start, objects done), to see the shape of a slowdown, not only its tenths.
+    if (samplesOut)
+      writeFileSync(
+        `${samplesOut}.${label}.tsv`,
+        samples.map((s) => `${((s.t - t0) / 1000).toFixed(1)}\t${s.done}`).join('\n') + '\n',
+      );
+    // The moment `done` crossed a mark, interpolated between the two samples around it. The tenths are rates of
+    // objects copied: they end when a sample first counts every object done. What follows — finalizeJob (the
+    // report's compaction, the job's cleanup) — copies none and is reported apart, as `finalizeS`. When no sample
+    // saw every object done (the job closed between two polls), the close is that moment.
+    const closedAt = Date.now();
+    if (!samples.some((s) => s.done >= FILES)) samples.push({ t: closedAt, done: FILES, total: FILES });
     const at = (mark: number) => {
       const i = samples.findIndex((s) => s.done >= mark);
       if (i <= 0) return samples[Math.max(0, i)]!.t;
@@ -118,6 +139,7 @@ async function runCase(
       return a.t + ((b.t - a.t) * (mark - a.done)) / Math.max(1, b.done - a.done);
     };
     const rate = (from: number, to: number) => (to - from) / Math.max(0.001, (at(to) - at(from)) / 1000);
+    const finalizeS = (closedAt - at(FILES)) / 1000;
     const tenth = FILES / 10;
     // From the first object copied (the walk's and the worker's start-up is not a rate).
     const first = rate(1, tenth);
@@ -137,6 +159,7 @@ async function runCase(
       launcherPeakRssMiB: workerProc === worker.pid ? 0 : Math.round(peakRssMiB(worker.pid!)),
       largestRunEvents: Math.max(...lengths),
       runs: lengths.length,
+      finalizeS: Number(finalizeS.toFixed(1)),
     };
   } finally {
     worker.kill('SIGTERM');
@@ -211,7 +234,7 @@ async function main(): Promise<void> {
       `${r.case}: ${r.objects} objects in ${r.wallS.toFixed(0)} s; first tenth ${r.firstTenthObjPerS} obj/s, last tenth ` +
         `${r.lastTenthObjPerS} obj/s (×${r.ratio}); worker peak RSS ${r.workerPeakRssMiB} MiB ` +
         `(launcher ${r.launcherPeakRssMiB} MiB); largest run ` +
-        `${r.largestRunEvents} events; ${r.runs} runs`,
+        `${r.largestRunEvents} events; ${r.runs} runs; ${r.finalizeS} s from the last object to the job's close`,
     );
   const out = arg('--json');
   if (out) writeFileSync(out, JSON.stringify({ filesystem: fs.describe, results }, null, 2));

@@ -29,6 +29,7 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
 import { openLocalRanged, unwritten } from './local-ranged.js';
+import { SlowCommits } from './slow-commits.js';
 import type {
   Bucket,
   ByteRange,
@@ -45,12 +46,6 @@ import type {
 const STATE_DIR = '.ferry';
 /** Bodies up to this size are buffered and committed synchronously (memory: this × concurrent transfers). */
 const SMALL_OBJECT_MAX = 256 * 1024;
-/**
- * A synchronous commit slower than this blocks every other transfer of the process for as long: the
- * filesystem is slow (NFS, a saturated disk), so small objects take the asynchronous path for a while.
- */
-const SLOW_SYNC_COMMIT_MS = 20;
-const SYNC_BACKOFF_MS = 60_000;
 
 export interface Sidecar extends ObjectMeta {
   size: number;
@@ -65,8 +60,8 @@ export class LocalBucket implements Bucket {
   readonly uri: string;
   readonly putBytesMax = SMALL_OBJECT_MAX;
   private readonly dirsMade = new Set<string>();
-  /** Until this time (ms epoch) small objects take the asynchronous path (see SLOW_SYNC_COMMIT_MS). */
-  private asyncUntil = 0;
+  /** Whether small objects take the synchronous commit (slow-commits.ts). */
+  readonly slow = new SlowCommits();
 
   constructor(readonly root: string) {
     this.uri = `file://${root}`;
@@ -111,7 +106,7 @@ export class LocalBucket implements Bucket {
 
   async put(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {
     this.checkName(name);
-    if (opts.size !== undefined && opts.size <= SMALL_OBJECT_MAX && Date.now() >= this.asyncUntil)
+    if (opts.size !== undefined && opts.size <= SMALL_OBJECT_MAX && !this.slow.asyncNow())
       return this.putSmall(name, body, opts);
     const tmpDir = this.tmpDirOf(opts.meta.jobId);
     await this.mkdirOnce(tmpDir);
@@ -148,7 +143,7 @@ export class LocalBucket implements Bucket {
   /** The copy's fast path for small objects (see Bucket.putBytes): received, hashed and checked by the caller. */
   async putBytes(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo> {
     this.checkName(name);
-    if (opts.bytes > SMALL_OBJECT_MAX || Date.now() < this.asyncUntil) {
+    if (opts.bytes > SMALL_OBJECT_MAX || this.slow.asyncNow()) {
       const { sha256, checksum, ...meta } = opts.meta;
       return this.put(name, Readable.from(chunks), {
         size: opts.bytes,
@@ -197,7 +192,7 @@ export class LocalBucket implements Bucket {
       }
       throw err;
     }
-    if (performance.now() - t0 > SLOW_SYNC_COMMIT_MS) this.asyncUntil = Date.now() + SYNC_BACKOFF_MS;
+    this.slow.record(performance.now() - t0);
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
 
