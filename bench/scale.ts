@@ -42,6 +42,8 @@ interface CaseResult {
   runs: number;
   /** From the last object done to the job's close (finalizeJob: report compaction, cleanup). */
   finalizeS: number;
+  /** Objects/s in each tenth of the objects, in order. */
+  tenths: number[];
 }
 
 const name = (i: number) => `d${String(i % DIRS).padStart(4, '0')}/f-${String(i).padStart(7, '0')}.bin`;
@@ -144,6 +146,10 @@ async function runCase(
     // From the first object copied (the walk's and the worker's start-up is not a rate).
     const first = rate(1, tenth);
     const last = rate(FILES - tenth, FILES);
+    // Every tenth, so a ratio of first to last shows whether the rate fell along the job or only at one place.
+    const tenths = Array.from({ length: 10 }, (_, k) =>
+      Math.round(rate(Math.max(1, k * tenth), (k + 1) * tenth)),
+    );
     const lengths: number[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` }))
       lengths.push(wf.historyLength);
@@ -160,6 +166,7 @@ async function runCase(
       largestRunEvents: Math.max(...lengths),
       runs: lengths.length,
       finalizeS: Number(finalizeS.toFixed(1)),
+      tenths,
     };
   } finally {
     worker.kill('SIGTERM');
@@ -234,7 +241,8 @@ async function main(): Promise<void> {
       `${r.case}: ${r.objects} objects in ${r.wallS.toFixed(0)} s; first tenth ${r.firstTenthObjPerS} obj/s, last tenth ` +
         `${r.lastTenthObjPerS} obj/s (×${r.ratio}); worker peak RSS ${r.workerPeakRssMiB} MiB ` +
         `(launcher ${r.launcherPeakRssMiB} MiB); largest run ` +
-        `${r.largestRunEvents} events; ${r.runs} runs; ${r.finalizeS} s from the last object to the job's close`,
+        `${r.largestRunEvents} events; ${r.runs} runs; ${r.finalizeS} s from the last object to the job's close\n` +
+        `  objects/s by tenth: ${r.tenths.join(', ')}`,
     );
   const out = arg('--json');
   if (out) writeFileSync(out, JSON.stringify({ filesystem: fs.describe, results }, null, 2));

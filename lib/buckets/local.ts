@@ -29,7 +29,8 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
 import { openLocalRanged, unwritten } from './local-ranged.js';
-import { SlowCommits } from './slow-commits.js';
+import { SYNC_BACKOFF_MS, SlowCommits } from './slow-commits.js';
+import { trace } from '../trace.js';
 import type {
   Bucket,
   ByteRange,
@@ -61,10 +62,16 @@ export class LocalBucket implements Bucket {
   readonly putBytesMax = SMALL_OBJECT_MAX;
   private readonly dirsMade = new Set<string>();
   /** Whether small objects take the synchronous commit (slow-commits.ts). */
-  readonly slow = new SlowCommits();
+  readonly slow: SlowCommits;
 
   constructor(readonly root: string) {
     this.uri = `file://${root}`;
+    this.slow = new SlowCommits((avg) =>
+      trace(
+        `${this.uri}: synchronous commits average ${avg.toFixed(1)} ms; small objects take the asynchronous path ` +
+          `for ${SYNC_BACKOFF_MS / 1000} s`,
+      ),
+    );
   }
 
   async exists(): Promise<boolean> {

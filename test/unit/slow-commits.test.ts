@@ -6,7 +6,7 @@ import { SLOW_SYNC_COMMIT_MS, SYNC_BACKOFF_MS, SlowCommits } from '../../lib/buc
 // The clock is the test's: the rule is about commit times and a backoff, not about this machine's speed.
 function commits() {
   let now = 1_000_000;
-  const slow = new SlowCommits(() => now);
+  const slow = new SlowCommits(undefined, () => now);
   return { slow, advance: (ms: number) => (now += ms) };
 }
 
@@ -41,11 +41,21 @@ describe('slow-commits: when small objects leave the synchronous commit', () => 
     assert.equal(slow.switches, 2);
   });
 
-  it('one stall long enough to block everything by itself switches at once', () => {
+  it('a stall, however long, does not switch by itself; a few in a row do', () => {
     const { slow } = commits();
     slow.record(0.05);
-    slow.record(10 * SLOW_SYNC_COMMIT_MS);
+    slow.record(1000 * SLOW_SYNC_COMMIT_MS);
+    assert.equal(slow.asyncNow(), false);
+    for (let i = 0; i < 3; i++) slow.record(1000 * SLOW_SYNC_COMMIT_MS);
     assert.equal(slow.asyncNow(), true);
+  });
+
+  it('tells its caller the average when it switches', () => {
+    const told: number[] = [];
+    const slow = new SlowCommits((avg) => told.push(avg));
+    for (let i = 0; i < 20 && told.length === 0; i++) slow.record(3 * SLOW_SYNC_COMMIT_MS);
+    assert.equal(told.length, 1);
+    assert.ok(told[0]! > SLOW_SYNC_COMMIT_MS, `average ${told[0]}`);
   });
 
   it('commits just under the threshold never switch', () => {
