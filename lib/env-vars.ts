@@ -166,7 +166,9 @@ export const ENV_VARS = {
     kind: 'bool',
     default: '0',
     meaning:
-      '`1`: the CLI prints when each phase of a command begins, in seconds since process start, to stderr',
+      '`1`: the CLI prints when each phase of a command begins, in seconds since process start, to stderr; ' +
+      "a worker prints when a local bucket's small objects leave the synchronous commit (its commits' moving " +
+      'average passed 20 ms)',
   },
   FERRY_DEBUG: {
     kind: 'bool',
