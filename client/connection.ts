@@ -136,14 +136,38 @@ export async function connect(
   const r = await resolveTemporal(opts);
   const connection = await Connection.connect({ ...r.connectionOptions, address: r.address }).catch(
     (err: unknown) => {
-      throw new CLIError(
-        `cannot reach the Temporal server at ${r.address}: ${err instanceof Error ? err.message : String(err)}`,
-        EXIT.error,
-      );
+      throw unreachable(r.address, err);
     },
   );
   const client = new Client({ connection, namespace: r.namespace });
   return { ...r, connection, client, close: () => connection.close() };
+}
+
+/**
+ * The one line for a server that cannot be reached, with what to do. The client's error ("Failed to connect
+ * before the deadline") and the worker's native one (a Rust `tonic::transport::Error(…ConnectionRefused…)`
+ * dump) say neither where nor what next.
+ */
+export function unreachable(address: string, err: unknown): CLIError {
+  const raw = err instanceof Error ? err.message : String(err);
+  const why = /refused/i.test(raw)
+    ? 'connection refused'
+    : /deadline|timed? ?out/i.test(raw)
+      ? 'no answer in time'
+      : /dns|resolve|name or service/i.test(raw)
+        ? 'unknown host'
+        : (raw.split('\n', 1)[0] ?? raw);
+  return new CLIError(
+    `cannot reach the Temporal server at ${address} (${why}): start one with \`ferry server start\`, or point ` +
+      'TEMPORAL_ADDRESS (or your Temporal config profile) at yours',
+    EXIT.error,
+  );
+}
+
+/** Whether a worker's native connection failed to reach the server at all (not a refusal once connected). */
+export function isConnectFailure(err: unknown): boolean {
+  const raw = err instanceof Error ? err.message : String(err);
+  return /tonic::transport::Error|tcp connect error|Failed to connect/i.test(raw);
 }
 
 // --- internal ---

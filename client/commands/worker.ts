@@ -80,7 +80,7 @@ export function register(program: Command): void {
       launcher.followLauncher();
       const heapMiB = launcher.heapLimitMiB();
       if (heapMiB !== undefined) await launcher.relaunch(heapMiB, (m) => console.error(`ferry worker: ${m}`));
-      const { resolveTemporal } = await import('../connection.js');
+      const { isConnectFailure, resolveTemporal, unreachable } = await import('../connection.js');
 
       const { startWorkers } = await import('../../worker/run.js');
       const r = await resolveTemporal({ log: (m) => console.error(m) });
@@ -97,6 +97,8 @@ export function register(program: Command): void {
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
         ...(o.bind ? { bind: o.bind } : {}),
         log: (m) => console.error(`ferry worker: ${m}`),
+      }).catch((err: unknown) => {
+        throw isConnectFailure(err) ? unreachable(r.address, err) : err;
       });
       // Before the banner: whoever waits for it (a test, a supervisor's readiness check, a person about to press
       // Ctrl-C) may signal at once, and a SIGINT without a handler kills the worker instead of stopping it.

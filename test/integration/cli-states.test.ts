@@ -108,7 +108,18 @@ test('one line and a documented exit code for errors from the server or the conn
   const down = await h.run(['show', 'job', 'x'], { env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
   assert.equal(down.code, 1, down.stdout);
   assert.equal(down.stderr.split('\n').length, 2, `one line:\n${down.stderr}`);
-  assert.match(down.stderr, /^ferry: cannot reach the Temporal server at 127\.0\.0\.1:1: /);
+  assert.match(
+    down.stderr,
+    /^ferry: cannot reach the Temporal server at 127\.0\.0\.1:1 \(.+\): start one with `ferry server start`/,
+  );
+  // The worker connects natively (Rust): its refusal was a `tonic::transport::Error(…)` dump; now the same line.
+  const worker = await h.run(['worker'], { env: { TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+  assert.equal(worker.code, 1, worker.stdout);
+  assert.equal(worker.stderr.split('\n').length, 2, `one line:\n${worker.stderr}`);
+  assert.match(
+    worker.stderr,
+    /^ferry: cannot reach the Temporal server at 127\.0\.0\.1:1 \(connection refused\): start one with/,
+  );
   // FERRY_DEBUG=1 adds the stack.
   const debug = await h.run(['show', 'job', 'dnl-0000000000'], { env: { FERRY_DEBUG: '1' } });
   assert.equal(debug.code, 1);
