@@ -11,11 +11,11 @@
 // Safe if wrong: a reclaimed attempt that was in fact alive (only possible if two machines share a host name)
 // learns it was failed at its next heartbeat and stops; its work is redone by the retry, never corrupted.
 // FERRY_RECLAIM=0 turns this off.
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { ErrorType } from '../common/errors.js';
 import { ferryEnv } from '../lib/env.js';
+import { hasExited, readProcStat } from '../lib/proc-stat.js';
 
 /** temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED (@temporalio/proto is not ours). */
 const STARTED = 2;
@@ -33,12 +33,12 @@ function alive(pid: number): boolean {
   // (worker/launcher.ts: it then SIGKILLs itself) is reparented to init and stays one until init reaps it —
   // for as long as init takes, which in a container without a real init can be forever.
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch (err) {
-    // Gone since the kill(0) (ENOENT); without /proc (not Linux), alive as far as we can tell.
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+    const stat = readProcStat(pid);
+    // Undefined: gone since the kill(0).
+    return stat !== undefined && !hasExited(stat);
+  } catch {
+    // Without /proc (not Linux): alive as far as we can tell.
+    return true;
   }
 }
 

@@ -37,6 +37,8 @@ export interface FerryProcess {
   stderr(): string;
   /** Resolves with the exit code (or 128 + signal number style: -1 for a signal) once it exited. */
   readonly exited: Promise<number>;
+  /** The same end as `[code, signal]`, for tests that tell an exit 0 from a death by signal. */
+  readonly exitStatus: Promise<[number | null, NodeJS.Signals | null]>;
   /** Resolves with the first match of `re` in stdout+stderr; rejects if the process exits first or on timeout. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** `kill -9` the whole process group (a crash: no shutdown hooks run), and wait for the exit. */
@@ -81,8 +83,9 @@ export class FerryHarness {
   }
 
   /** Start a long-running CLI command in its own process group; it is killed at the end of the test. */
-  spawn(name: string, args: string[], opts: { env?: NodeJS.ProcessEnv; bin?: string } = {}): FerryProcess {
-    const p = spawnFerry(name, args, { ...this.env, ...opts.env }, opts.bin);
+  spawn(name: string, args: string[], opts: { env?: NodeJS.ProcessEnv } & SpawnOptions = {}): FerryProcess {
+    const { env, ...spawnOpts } = opts;
+    const p = spawnFerry(name, args, { ...this.env, ...env }, spawnOpts);
     this.procs.add(p);
     void p.exited.then(() => this.procs.delete(p));
     return p;
@@ -96,8 +99,11 @@ export class FerryHarness {
   }
 
   /** `ferry worker` on this test's task queue: resolves once it polls (it prints its banner then). */
-  async worker(opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<FerryProcess> {
-    const proc = this.spawn('worker', ['worker', ...(opts.args ?? [])], opts.env ? { env: opts.env } : {});
+  async worker(
+    opts: { env?: NodeJS.ProcessEnv; args?: string[]; nodeArgs?: string[] } = {},
+  ): Promise<FerryProcess> {
+    const { args = [], ...spawnOpts } = opts;
+    const proc = this.spawn('worker', ['worker', ...args], spawnOpts);
     await proc.waitFor(/ferry worker: .* queue /, 60_000);
     return proc;
   }
@@ -168,17 +174,21 @@ export function runFerry(
   });
 }
 
-/**
- * Spawn a long-running `node bin/ferry.js ...args` as the leader of a new process group (`bin`: another build's
- * launcher, for the upgrade test).
- */
+export interface SpawnOptions {
+  /** Another build's launcher, for the upgrade test. */
+  bin?: string;
+  /** Node flags before the launcher's path, e.g. `--max-old-space-size=300`. */
+  nodeArgs?: string[];
+}
+
+/** Spawn a long-running `node bin/ferry.js ...args` as the leader of a new process group. */
 export function spawnFerry(
   name: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  bin: string = FERRY_BIN,
+  opts: SpawnOptions = {},
 ): FerryProcess {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bin ?? FERRY_BIN, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -202,16 +212,19 @@ export function spawnFerry(
     notify();
   });
   let alive = true;
-  const exited = new Promise<number>((resolve) => {
+  // 'close', not 'exit': it also waits for every process that holds the leader's stdout or stderr (a child
+  // that inherited them), so the group kill below never beats such a child to its own end.
+  const exitStatus = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.once('close', (code, signal) => {
       alive = false;
       // Children it left in its group go too (the test's kill may have hit only the leader).
       killGroup(child, 'SIGKILL');
       watchdog.retire();
       notify();
-      resolve(code ?? (signal ? -1 : 0));
+      resolve([code, signal]);
     });
   });
+  const exited = exitStatus.then(([code, signal]) => code ?? (signal ? -1 : 0));
   const proc: FerryProcess = {
     name,
     child,
@@ -219,6 +232,7 @@ export function spawnFerry(
     stdout: () => out,
     stderr: () => err,
     exited,
+    exitStatus,
     waitFor(re, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {

@@ -2,6 +2,7 @@
 // reparented to init and stays a zombie until init reaps it — dead, but `kill(pid, 0)` still succeeds on it,
 // which would make "is it gone?" flaky on a busy machine.
 import { readdirSync, readFileSync } from 'node:fs';
+import { hasExited, readProcStat, type ProcStat } from '../../lib/proc-stat.js';
 
 /** Live (not zombie) members of process group `pgid` (Linux /proc). */
 export function liveGroupMembers(pgid: number): number[] {
@@ -9,7 +10,7 @@ export function liveGroupMembers(pgid: number): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const s = stat(Number(name));
-    if (s && s.pgrp === pgid && s.state !== 'Z') out.push(Number(name));
+    if (s && s.pgrp === pgid && !hasExited(s)) out.push(Number(name));
   }
   return out;
 }
@@ -17,7 +18,7 @@ export function liveGroupMembers(pgid: number): number[] {
 /** Whether `pid` is a live (not zombie) process. */
 export function isAlive(pid: number): boolean {
   const s = stat(pid);
-  return s !== undefined && s.state !== 'Z';
+  return s !== undefined && !hasExited(s);
 }
 
 /** Pids of live processes whose environment holds `entry` (`NAME=value`). */
@@ -37,13 +38,10 @@ export function processesWithEnv(entry: string): number[] {
 
 // --- internal ---
 
-function stat(pid: number): { state: string; pgrp: number } | undefined {
+function stat(pid: number): ProcStat | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // After the parenthesised command (which may hold spaces): state ppid pgrp ...
-    const [state = '', , pgrp = ''] = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state, pgrp: Number(pgrp) };
+    return readProcStat(pid);
   } catch {
-    return undefined;
+    return undefined; // not ours to read
   }
 }

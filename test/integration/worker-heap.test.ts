@@ -5,41 +5,12 @@
 // banner, then /proc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CLI, cliEnv, ferry, scratch } from '../helpers/exec.js';
+import { FerryHarness } from '../helpers/cli.js';
 import { isAlive, liveGroupMembers } from '../helpers/procs.js';
-
-function startWorker(
-  t: { after: (fn: () => void) => void },
-  env: Record<string, string>,
-  node: string[] = [],
-) {
-  const p = spawn(process.execPath, [...node, CLI, 'worker'], { env, detached: true });
-  let log = '';
-  p.stderr.on('data', (b: Buffer) => (log += b.toString()));
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) =>
-    p.once('exit', (c, s) => r([c, s])),
-  );
-  t.after(() => {
-    try {
-      process.kill(-p.pid!, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  });
-  const banner = async () => {
-    while (!/ferry worker: .* queue /.test(log)) {
-      const more = new Promise((r) => p.stderr.once('data', r));
-      const end = exited.then(() => 'exit');
-      if ((await Promise.race([more, end])) === 'exit') assert.fail(`the worker exited:\n${log}`);
-    }
-  };
-  return { p, exited, banner, log: () => log };
-}
 
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
 
@@ -50,41 +21,41 @@ async function gone(pid: number): Promise<void> {
 }
 
 test('the worker runs with a bounded heap in a child; kill -9 of the launcher takes it along', async (t) => {
-  const w = startWorker(t, cliEnv());
-  await w.banner();
-  const others = liveGroupMembers(w.p.pid!).filter((p) => p !== w.p.pid);
+  const w = await new FerryHarness(t, 'heap').worker();
+  const others = liveGroupMembers(w.pid).filter((p) => p !== w.pid);
   assert.equal(others.length, 1, `one worker child expected, found ${others.join(', ')}`);
   const child = others[0]!;
   assert.ok(cmdline(child).includes('--max-old-space-size=192'), cmdline(child).join(' '));
-  assert.ok(
-    !cmdline(w.p.pid!).some((a) => a.startsWith('--max-old-space-size')),
-    'the launcher is unbounded',
-  );
-  process.kill(w.p.pid!, 'SIGKILL');
+  assert.ok(!cmdline(w.pid).some((a) => a.startsWith('--max-old-space-size')), 'the launcher is unbounded');
+  // The launcher alone: the harness kills the rest of its group only on 'close', which waits for the child
+  // too (it holds the launcher's stdout), so the child must die of the launcher's death by itself.
+  process.kill(w.pid, 'SIGKILL');
   await gone(child);
 });
 
 test('SIGTERM reaches the worker, which drains; both exit 0', async (t) => {
-  const w = startWorker(t, cliEnv({ FERRY_WORKER_HEAP: '256MiB' }));
-  await w.banner();
-  const child = liveGroupMembers(w.p.pid!).find((p) => p !== w.p.pid)!;
+  const w = await new FerryHarness(t, 'heap').worker({ env: { FERRY_WORKER_HEAP: '256MiB' } });
+  const child = liveGroupMembers(w.pid).find((p) => p !== w.pid)!;
   assert.ok(cmdline(child).includes('--max-old-space-size=256'), cmdline(child).join(' '));
-  w.p.kill('SIGTERM');
-  assert.deepEqual(await w.exited, [0, null], w.log());
+  w.child.kill('SIGTERM'); // the launcher only: it passes the signal on
+  assert.deepEqual(await w.exitStatus, [0, null], w.stderr());
   await gone(child);
 });
 
 test("FERRY_WORKER_HEAP=0, or the user's own heap flag: one process, as started", async (t) => {
-  const a = startWorker(t, cliEnv({ FERRY_WORKER_HEAP: '0' }));
-  const b = startWorker(t, cliEnv(), ['--max-old-space-size=300']);
-  await Promise.all([a.banner(), b.banner()]);
-  assert.deepEqual(liveGroupMembers(a.p.pid!), [a.p.pid]);
-  assert.deepEqual(liveGroupMembers(b.p.pid!), [b.p.pid]);
+  const h = new FerryHarness(t, 'heap');
+  const [a, b] = await Promise.all([
+    h.worker({ env: { FERRY_WORKER_HEAP: '0' } }),
+    h.worker({ nodeArgs: ['--max-old-space-size=300'] }),
+  ]);
+  assert.deepEqual(liveGroupMembers(a.pid), [a.pid]);
+  assert.deepEqual(liveGroupMembers(b.pid), [b.pid]);
 });
 
-test('FERRY_WORKER_HEAP below 64MiB or not a size: one line, exit 2, no worker', async () => {
+test('FERRY_WORKER_HEAP below 64MiB or not a size: one line, exit 2, no worker', async (t) => {
+  const h = new FerryHarness(t, 'heap');
   for (const v of ['1MiB', 'lots']) {
-    const r = await ferry(['worker'], cliEnv({ FERRY_WORKER_HEAP: v }));
+    const r = await h.run(['worker'], { env: { FERRY_WORKER_HEAP: v } });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^ferry: FERRY_WORKER_HEAP="?\w+"? /);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -111,17 +82,17 @@ test('a worker that runs out of heap is restarted with twice the heap, with one 
   await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
   t.after(() => origin.closeAllConnections());
   t.after(() => origin.close());
-  const env = cliEnv({ FERRY_WORKER_HEAP: '64MiB' });
-  const w = startWorker(t, env);
+  const h = new FerryHarness(t, 'heap', { FERRY_WORKER_HEAP: '64MiB' });
+  const w = await h.worker();
   const port = (origin.address() as AddressInfo).port;
-  const [out] = scratch(t, 'heap-out');
-  const start = await ferry(['job', 'start', 'prefetch', `http://127.0.0.1:${port}/`, join(out, 'b')], env);
+  const start = await h.run(['job', 'start', 'prefetch', `http://127.0.0.1:${port}/`, join(h.dir, 'b')]);
   assert.equal(start.code, 0, start.stderr);
-  while (!/restarting it with 128 MiB/.test(w.log())) {
-    const more = new Promise((r) => w.p.stderr.once('data', r));
-    if ((await Promise.race([more, w.exited.then(() => 'exit')])) === 'exit') assert.fail(w.log());
-  }
-  assert.match(w.log(), /^ferry worker: the worker ran out of its 64 MiB heap; restarting it with 128 MiB/m);
-  assert.doesNotMatch(w.log(), /FATAL ERROR|Last few GCs|^\s*\d+: 0x[0-9a-f]+/m);
-  await ferry(['job', 'stop', start.stdout.split('\n')[0]!.trim()], env);
+  // Rejects if the worker exits first. The cap only stops a hung test: the scan takes what it takes.
+  await w.waitFor(/restarting it with 128 MiB/, 600_000);
+  assert.match(
+    w.stderr(),
+    /^ferry worker: the worker ran out of its 64 MiB heap; restarting it with 128 MiB/m,
+  );
+  assert.doesNotMatch(w.stderr(), /FATAL ERROR|Last few GCs|^\s*\d+: 0x[0-9a-f]+/m);
+  await h.run(['job', 'stop', start.stdout.split('\n')[0]!.trim()]);
 });
