@@ -2,7 +2,9 @@
 // parser that splits on the first ')' or on spaces would misread, and a zombie, which must read as exited.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hasExited, readProcStat } from '../../lib/proc-stat.js';
 
@@ -43,16 +45,24 @@ describe('readProcStat', () => {
 
   it('reads a zombie as exited, and a reaped process as undefined', async () => {
     // Node reaps its own children at once, so the zombie is a grandchild: a subshell that renames itself and
-    // exits under a parent that exec's into `sleep` and never reaps it.
+    // exits under a parent that exec's into `sleep` and never reaps it. The subshell exits only once the test
+    // has seen its parent become `sleep` (it waits for a file): had it exited before the exec, `sh` would have
+    // reaped it (seen once in 5 runs).
+    const go = join(mkdtempSync(join(tmpdir(), 'ferry-proc-stat-')), 'go');
     const parent = spawn(
       'sh',
-      ['-c', '(printf %s "x) (y z" > /proc/self/comm; exit 0) & echo $!; exec sleep 30'],
+      [
+        '-c',
+        `(while [ ! -e '${go}' ]; do sleep 0.01; done; printf %s "x) (y z" > /proc/self/comm; exit 0) & echo $!; exec sleep 30`,
+      ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     );
     try {
       const pid = Number(
         await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))),
       );
+      while (readProcStat(parent.pid!)?.comm !== 'sleep') await new Promise((r) => setTimeout(r, 10));
+      writeFileSync(go, '');
       // State, not time: the child renames itself and exits; its parent (now `sleep`) never reaps it.
       let s = readProcStat(pid);
       while (s && !hasExited(s)) {
@@ -66,6 +76,7 @@ describe('readProcStat', () => {
       assert.doesNotThrow(() => process.kill(pid, 0), 'kill(pid, 0) succeeds on a zombie');
     } finally {
       parent.kill('SIGKILL');
+      rmSync(dirname(go), { recursive: true, force: true });
     }
     const done = spawn(process.execPath, ['-e', '']);
     await new Promise((r) => done.once('exit', r));
