@@ -155,7 +155,7 @@ async function main(): Promise<number> {
   const refBin = values['ref-bin'] ? resolve(values['ref-bin']) : undefined;
   if (refBin && !existsSync(refBin)) throw new Error(`--ref-bin ${refBin}: no such file`);
   if (refBin) for (const w of all) if (!w.contenders.includes('ferry-ref')) w.contenders.push('ferry-ref');
-  const profileDir = values.profile ? join(process.cwd(), values.profile) : undefined;
+  const profileDir = values.profile ? resolve(values.profile) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
   const started = new Date();
