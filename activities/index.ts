@@ -15,6 +15,7 @@ import { makeServeDirectory } from './serve-directory.js';
 import { serveAuthHeaders } from '../lib/serve-token.js';
 import { sourceMatcher, type SourceNames } from '../lib/source-names.js';
 import { syncDelete, type SyncDeleteInput } from './sync-delete.js';
+import { jobFiles } from '../lib/job-files.js';
 import { compactJobReport } from './compact-report.js';
 import { syncScanned, type SyncScannedInput } from './sync-scanned.js';
 import { sharedListing } from '../lib/listing/cache.js';
@@ -94,6 +95,8 @@ export function createActivities(deps: ActivityDeps = {}) {
           ...(input.startedAtMs !== undefined ? { startedAtMs: input.startedAtMs } : {}),
           ...(input.source ? { isName: sourceMatcher(input.source) } : {}),
         });
+        // Temp files of job files (report parts) whose writer was killed: every attempt of the job has ended.
+        out.removed += await jobFiles(bucket, input.jobId).removeTemp();
         await compactJobReport(bucket, input.jobId);
         return out;
       } catch (err) {

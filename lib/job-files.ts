@@ -40,6 +40,12 @@ export interface JobFiles {
   remove(rel: string): Promise<void>;
   /** Remove every file of the job. */
   removeAll(): Promise<void>;
+  /**
+   * Remove the temp files of writes that never finished (a local put writes `<file>.<uuid>.tmp` and renames it;
+   * a worker killed in between leaves it). Called at the job's end, when no attempt of the job writes any more;
+   * object stores write in one request and have none. Returns how many it removed.
+   */
+  removeTemp(): Promise<number>;
 }
 
 /** The job's folder name: plain ids as they are; anything else (slashes, '..') hashed, as temp folders are. */
@@ -127,6 +133,22 @@ function localFiles(bucket: LocalBucket, jobId: string): JobFiles {
     async removeAll() {
       await rm(root, { recursive: true, force: true });
     },
+    async removeTemp() {
+      let removed = 0;
+      const sweep = async (dir: string): Promise<void> => {
+        const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+        for (const e of entries) {
+          const p = join(dir, e.name);
+          if (e.isDirectory()) await sweep(p);
+          else if (e.name.endsWith('.tmp')) {
+            await rm(p, { force: true });
+            removed++;
+          }
+        }
+      };
+      await sweep(root);
+      return removed;
+    },
   };
 }
 
@@ -187,6 +209,7 @@ function objectFiles(bucket: Bucket, jobId: string): JobFiles {
     async removeAll() {
       for await (const f of this.list()) await bucket.delete(key(f.rel));
     },
+    removeTemp: () => Promise.resolve(0),
   };
 }
 

@@ -2,6 +2,8 @@
 // rows over ~470 batches with retried attempts, merged in index order with the latest write winning, while only
 // the parts of the batches around the current index are open.
 import { test } from 'node:test';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -254,4 +256,32 @@ test('gap rows: a failed range with no rows gets failed rows named from the sour
     ],
   );
   assert.equal(out.find((r) => r.index === 3)?.errorType, 'BatchFailed');
+});
+
+test('job files: a put killed before its rename leaves a temp file that removeTemp() sweeps, and only that', async (t) => {
+  const dir = tempDir('job-files-temp');
+  t.after(() => rmrf(dir));
+  const bucket = new LocalBucket(dir);
+  await bucket.ensure();
+  const files = jobFiles(bucket, 'job-temp');
+  await files.put('report/000000000000/a.jsonl', Buffer.from('{"index":0}\n'));
+  await files.put('manifest', Buffer.from('a\n'));
+  // What a kill -9 between the write and the rename of put() leaves (its name is put's own pattern).
+  const folder = join(dir, '.ferry', 'jobs', 'job-temp');
+  const left = join(folder, 'report', '000000000000', 'b.jsonl.5a1c7f0e-1111-4222-8333-944445555666.tmp');
+  writeFileSync(left, '{"index":1');
+  const rels = async () => {
+    const out: string[] = [];
+    for await (const f of files.list()) out.push(f.rel);
+    return out;
+  };
+  assert.deepEqual(
+    await rels(),
+    ['manifest', 'report/000000000000/a.jsonl'],
+    'listings never show a temp file',
+  );
+  assert.equal(await files.removeTemp(), 1);
+  assert.equal(existsSync(left), false);
+  assert.deepEqual(await rels(), ['manifest', 'report/000000000000/a.jsonl']);
+  assert.equal(await files.removeTemp(), 0);
 });
