@@ -143,13 +143,12 @@ async function runCase(
     const rate = (from: number, to: number) => (to - from) / Math.max(0.001, (at(to) - at(from)) / 1000);
     const finalizeS = (closedAt - at(FILES)) / 1000;
     const tenth = FILES / 10;
-    // From the first object copied (the walk's and the worker's start-up is not a rate).
-    const first = rate(1, tenth);
-    const last = rate(FILES - tenth, FILES);
-    // Every tenth, so a ratio of first to last shows whether the rate fell along the job or only at one place.
-    const tenths = Array.from({ length: 10 }, (_, k) =>
-      Math.round(rate(Math.max(1, k * tenth), (k + 1) * tenth)),
-    );
+    // Every tenth, so a ratio of first to last shows whether the rate fell along the job or only at one place;
+    // the first from the first object copied (the walk's and the worker's start-up is not a rate).
+    const tenthRates = Array.from({ length: 10 }, (_, k) => rate(Math.max(1, k * tenth), (k + 1) * tenth));
+    const first = tenthRates[0]!;
+    const last = tenthRates[9]!;
+    const tenths = tenthRates.map(Math.round);
     const lengths: number[] = [];
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` }))
       lengths.push(wf.historyLength);
