@@ -149,7 +149,7 @@ export async function connect(
  * dump) say neither where nor what next.
  */
 export function unreachable(address: string, err: unknown): CLIError {
-  const raw = err instanceof Error ? err.message : String(err);
+  const raw = messageOf(err);
   const why = /refused/i.test(raw)
     ? 'connection refused'
     : /deadline|timed? ?out/i.test(raw)
@@ -166,9 +166,10 @@ export function unreachable(address: string, err: unknown): CLIError {
 
 /** Whether a worker's native connection failed to reach the server at all (not a refusal once connected). */
 export function isConnectFailure(err: unknown): boolean {
-  const raw = err instanceof Error ? err.message : String(err);
-  return /tonic::transport::Error|tcp connect error|Failed to connect/i.test(raw);
+  return /tonic::transport::Error|tcp connect error|Failed to connect/i.test(messageOf(err));
 }
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 // --- internal ---
 async function portFree(port: number): Promise<boolean> {
