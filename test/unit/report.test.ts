@@ -1,7 +1,7 @@
 // The report row encodings (JSONL, CSV per RFC 4180) and the merge of report parts: generated parts of 120,000
 // rows over ~470 batches with retried attempts, merged in index order with the latest write winning, while only
 // the parts of the batches around the current index are open.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -137,12 +137,17 @@ test('--report targets: -, paths, file://, s3:// and ais:// objects; folders and
   assert.equal(typeof parseReportTarget('http://x/y'), 'string');
 });
 
-test('merge: 120,000 rows from retried, shuffled parts come out in index order, latest write winning, bounded', async (t) => {
-  const dir = tempDir('report-merge');
+/** A job's files in a fresh local bucket, removed after the test. */
+async function localJobFiles(t: TestContext, jobId: string) {
+  const dir = tempDir(jobId);
   t.after(() => rmrf(dir));
   const bucket = new LocalBucket(dir);
   await bucket.ensure();
-  const files = jobFiles(bucket, 'job-merge');
+  return { dir, files: jobFiles(bucket, jobId) };
+}
+
+test('merge: 120,000 rows from retried, shuffled parts come out in index order, latest write winning, bounded', async (t) => {
+  const { dir, files } = await localJobFiles(t, 'job-merge');
   assert.equal(await hasReportParts(files), false);
 
   const N = 120_000;
@@ -259,11 +264,7 @@ test('gap rows: a failed range with no rows gets failed rows named from the sour
 });
 
 test('job files: a put killed before its rename leaves a temp file that removeTemp() sweeps, and only that', async (t) => {
-  const dir = tempDir('job-files-temp');
-  t.after(() => rmrf(dir));
-  const bucket = new LocalBucket(dir);
-  await bucket.ensure();
-  const files = jobFiles(bucket, 'job-temp');
+  const { dir, files } = await localJobFiles(t, 'job-temp');
   await files.put('report/000000000000/a.jsonl', Buffer.from('{"index":0}\n'));
   await files.put('manifest', Buffer.from('a\n'));
   // What a kill -9 between the write and the rename of put() leaves (its name is put's own pattern).
