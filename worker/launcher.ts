@@ -97,7 +97,15 @@ export async function relaunch(mib: number, log: (m: string) => void): Promise<n
       [...process.execArgv, `--max-old-space-size=${heap}`, ...process.argv.slice(1)],
       {
         stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
-        env: { ...process.env, [LAUNCHED]: String(process.pid) },
+        env: {
+          // glibc gives each thread that allocates (libuv's pool doing fs calls, the Temporal core's runtime
+          // threads) an arena of its own, up to 8 per core, and keeps their freed memory: at 300,000 walked
+          // files that was ~50 MiB of the worker's peak RSS (392 vs 342 MiB with 2 arenas, same speed;
+          // README, Worker memory). The user's own setting wins.
+          MALLOC_ARENA_MAX: '2',
+          ...process.env,
+          [LAUNCHED]: String(process.pid),
+        },
       },
     );
     child = c;
