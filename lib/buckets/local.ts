@@ -10,6 +10,8 @@
 // calls: temp file, fstat, sidecar, rename — the same files in the same order, without the eight threadpool
 // round trips (each a wake-up of a pool thread and then of the event loop) the async calls cost per object.
 // Measured with `npm run bench` (2 vCPU): 50,000 × 4 KiB 1,036 → 1,865 objects/s, 10,000 × 64 KiB 845 → 1,042.
+// The calls run on a thread of their own (commit-thread.ts), so that the event loop goes on parsing responses
+// meanwhile: 10,000 × 64 KiB 1,404 → 1,659 objects/s, 50,000 × 4 KiB 3,007 → 3,312 (same invocation, 3 runs).
 import { createHash, randomUUID } from 'node:crypto';
 import {
   closeSync,
@@ -30,6 +32,7 @@ import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
 import { openLocalRanged, unwritten } from './local-ranged.js';
 import { SYNC_BACKOFF_MS, SlowCommits } from './slow-commits.js';
+import { commitThread, ownedCopy } from './commit-thread.js';
 import { trace } from '../trace.js';
 import type {
   Bucket,
@@ -176,6 +179,18 @@ export class LocalBucket implements Bucket {
     await this.mkdirOnce(dirname(final));
     await this.mkdirOnce(dirname(scPath));
     const tmp = join(tmpDir, randomUUID());
+    const thread = commitThread();
+    if (thread) {
+      const { mtimeMs, ms } = await thread.commit({
+        tmp,
+        final,
+        sidecar: scPath,
+        meta,
+        data: ownedCopy(chunks, bytes),
+      });
+      this.slow.record(ms);
+      return { name, size: bytes, mtimeMs, meta: { ...meta } };
+    }
     const t0 = performance.now();
     let fd: number | undefined;
     let mtimeMs: number;
