@@ -10,6 +10,7 @@ import { repoRoot, stateDir } from '../devserver/paths.js';
 import { freePort } from '../devserver/process.js';
 import { pingTemporal, startDevServer } from '../devserver/temporal.js';
 import { CLIError, EXIT } from './errors.js';
+import { messageOf } from '../common/errors.js';
 
 export interface Resolved {
   address: string;
@@ -168,8 +169,6 @@ export function unreachable(address: string, err: unknown): CLIError {
 export function isConnectFailure(err: unknown): boolean {
   return /tonic::transport::Error|tcp connect error|Failed to connect/i.test(messageOf(err));
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 // --- internal ---
 async function portFree(port: number): Promise<boolean> {

@@ -114,3 +114,8 @@ export class InputError extends Error {
 
 /** The one shape of an input error code (see {@link InputError}). */
 export const INPUT_ERROR_CODE = /^FERRY_ERR_[A-Z0-9]+(?:_[A-Z0-9]+)*$/;
+
+/** The message of anything thrown: an Error's own, anything else as a string (one line for logs and CLI errors). */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

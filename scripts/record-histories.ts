@@ -21,6 +21,7 @@ import { startDevServer, temporalBinary, type DevServer } from '../devserver/tem
 import { CORPUS_DIR, MANIFEST, readManifest, type CorpusEntry } from '../test/replay/corpus.js';
 import { historyToJSON } from '../test/replay/history-json.js';
 import { Ctx, SUGGEST_CAN_AT_EVENTS, fetchRun, scenarios } from '../test/replay/scenarios.js';
+import { messageOf } from '../common/errors.js';
 
 /** Bad arguments or a refused overwrite: the message alone, exit 2. */
 class UsageError extends Error {}
@@ -28,7 +29,7 @@ function usage<T>(f: () => T): T {
   try {
     return f();
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(messageOf(err));
   }
 }
 

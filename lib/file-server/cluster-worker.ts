@@ -5,6 +5,7 @@ import { STATS_INTERVAL_MS } from './cluster.js';
 import { FileServerError } from './errors.js';
 import { startFileServer } from './server.js';
 import type { FileServer } from './types.js';
+import { messageOf } from '../../common/errors.js';
 
 const send = (m: FromWorker): void => {
   if (process.connected) process.send?.(m);
@@ -39,7 +40,7 @@ process.on('message', (m: ToWorker) => {
         log: (line) => started && send({ type: 'log', line }),
       });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       // A system error's code too: serveDirectory retries on another port on EADDRINUSE.
       const code = err instanceof FileServerError ? err.code : (err as NodeJS.ErrnoException).code;
       send({ type: 'failed', message, ...(typeof code === 'string' ? { code } : {}) });

@@ -2,6 +2,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 import type { Ctx } from './context.js';
+import { messageOf } from '../../common/errors.js';
 
 export function sendFsError(ctx: Ctx, req: IncomingMessage, res: ServerResponse, err: unknown): void {
   const status = fsErrorStatus(err);
@@ -42,7 +43,7 @@ export function sendBody(
 }
 
 export function failRequest(ctx: Ctx, res: ServerResponse, err: unknown): void {
-  ctx.log(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+  ctx.log(`internal error: ${messageOf(err)}`);
   if (res.headersSent) {
     res.destroy();
     return;
