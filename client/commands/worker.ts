@@ -8,6 +8,7 @@ import { CLIError } from '../errors.js';
 import { parseIntOption } from '../format.js';
 import { taskQueueOf } from '../job-options.js';
 import { readVar } from '../../lib/env.js';
+import { trace } from '../../lib/trace.js';
 import { isLoopback } from '../../lib/file-server/auth.js';
 
 /** The runtime binds the metrics port in its own thread and cannot report a busy one: check it first. */
@@ -82,7 +83,9 @@ export function register(program: Command): void {
       if (heapMiB !== undefined) await launcher.relaunch(heapMiB, (m) => console.error(`ferry worker: ${m}`));
       const { isConnectFailure, resolveTemporal, unreachable } = await import('../connection.js');
 
+      trace('worker: load');
       const { startWorkers } = await import('../../worker/run.js');
+      trace('worker: resolve');
       const r = await resolveTemporal({ log: (m) => console.error(m) });
       const taskQueue = taskQueueOf(o);
       const w = await startWorkers({
