@@ -5,7 +5,10 @@
  * loaded machine it is what a change to the data path moves, and what `--cpu-prof` then explains.
  *
  *   node dist/bench/data-path.js --set large|small|tiny --dest DIR [--concurrency 4] [--streams 4] [--runs 3]
- *                                [--checksum crc32c] [--count N]
+ *                                [--checksum crc32c] [--count N] [--sink bucket|none]
+ *
+ * --sink none: each body is read and dropped (one stream per object, no write, no checksum): the CPU Node and undici
+ * cost to receive the bytes at all, the floor under everything else the copy does.
  *
  * The dataset must exist (run `npm run bench -- --workload <set>` once). DIR is emptied before every run.
  */
@@ -30,9 +33,11 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     checksum: { type: 'string', default: 'crc32c' },
     count: { type: 'string' },
+    sink: { type: 'string', default: 'bucket' },
   },
 });
 if (!values.dest) throw new Error('--dest DIR is required');
+if (values.sink !== 'bucket' && values.sink !== 'none') throw new Error('--sink bucket|none');
 const src = join(DATA_ROOT, values.set);
 const names = readdirSync(src)
   .filter((n) => !n.startsWith('.'))
@@ -68,6 +73,10 @@ try {
         const url = nginx.url + name;
         const { head, body } = await origin.get(url, signal);
         const meta = { sourceUrl: url, jobId: 'bench' };
+        if (values.sink === 'none') {
+          for await (const chunk of body) void chunk;
+          continue;
+        }
         if (rangeable(head, streams, algo, 64 * MiB)) {
           const writer = await bucket.openRanged(name, { size: head.size, meta, checksum: algo, signal });
           await copyRanged({ origin: rangeOrigin, url, head, first: body, writer, streams, algo, signal });
