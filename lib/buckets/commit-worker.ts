@@ -24,7 +24,12 @@ function commit(req: CommitRequest): CommitReply {
     renameSync(req.tmp, req.final);
     return { id: req.id, mtimeMs: st.mtimeMs, ms: performance.now() - t0 };
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
+    // Cleanup must not throw: an exception here would kill the thread and fail every pending commit with it.
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } catch {
+      // the error being answered is the one that matters
+    }
     try {
       unlinkSync(req.tmp);
     } catch {
