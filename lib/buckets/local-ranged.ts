@@ -7,6 +7,7 @@ import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/
 import { dirname, join } from 'node:path';
 import { createHasher } from '../checksum.js';
 import type { RangedProgress } from '../range-resume.js';
+import { unwritten } from './commit-sync.js';
 import type { LocalBucket, Sidecar } from './local.js';
 import type { Committed, ObjectInfo, RangedOptions, RangedWriter } from './types.js';
 
@@ -151,17 +152,4 @@ async function writeAllAt(fh: FileHandle, chunks: Buffer[], pos: number): Promis
     pos += bytesWritten;
     pending = unwritten(pending, bytesWritten);
   }
-}
-
-/** What is left of `chunks` after a (possibly short) vectored write of `n` bytes took their start. */
-export function unwritten(chunks: Buffer[], n: number): Buffer[] {
-  const rest: Buffer[] = [];
-  for (const c of chunks) {
-    if (n >= c.length) n -= c.length;
-    else {
-      rest.push(n > 0 ? c.subarray(n) : c);
-      n = 0;
-    }
-  }
-  return rest;
 }
