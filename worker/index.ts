@@ -17,6 +17,7 @@ import { DEFAULT_TASK_QUEUE } from '../common/queues.js';
 import { ferryEnv } from '../lib/env.js';
 import { METRIC, ORIGIN_LATENCY_BUCKETS_MS } from '../lib/metrics.js';
 import { FerryPlugin } from './plugin.js';
+import { dropSourcesContent } from './bundle-map.js';
 
 /** The compiled workflow entry (dist/workflows/index.js). */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
@@ -32,7 +33,10 @@ let bundle: Promise<WorkflowBundleOption> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleOption> {
   bundle ??= prebuiltIsFresh()
     ? Promise.resolve({ codePath: PREBUILT_BUNDLE })
-    : bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+    : bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger }).then(({ code }) => ({
+        // Slimmed like the prebuilt one (worker/bundle-map.ts), so a stale build costs the same memory.
+        code: dropSourcesContent(code),
+      }));
   return bundle;
 }
 
