@@ -96,8 +96,12 @@ export class Ledger {
     this.totals.failed += n;
     const message = (app ?? (cause as Error | undefined))?.message ?? String(err);
     const type = app?.type ?? ErrorType.BatchFailed;
+    // A cause typed non-retryable (e.g. DestinationFull while the batch wrote its report part) says so: `job
+    // resume` may still take these objects up once the cause is mended, but retrying alone would not help. Only
+    // data in the result and the carry, no command: histories recorded with `true` here replay unchanged.
+    const retryable = !app?.nonRetryable;
     if (batch.indexes)
-      for (const i of indexes) this.record({ index: i, name: `#${i}`, type, message, retryable: true });
+      for (const i of indexes) this.record({ index: i, name: `#${i}`, type, message, retryable });
     else {
       this.failedRanges.push([batch.start, batch.end]);
       if (this.failures.length < this.cap())
@@ -106,7 +110,7 @@ export class Ledger {
           name: `#${batch.start}..#${batch.end - 1}`,
           type,
           message,
-          retryable: true,
+          retryable,
         });
     }
   }

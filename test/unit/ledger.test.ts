@@ -88,6 +88,36 @@ describe('Ledger.recordBatchFailure', () => {
   });
 });
 
+describe('Ledger.recordBatchFailure: retryable follows the cause', () => {
+  it('a batch failed as a whole on a non-retryable cause reports its range as not retryable', () => {
+    const l = fresh();
+    const app = ApplicationFailure.create({
+      type: ErrorType.DestinationFull,
+      message: 'no space left on device',
+      nonRetryable: true,
+    });
+    l.recordBatchFailure(activityFailure(app), batch, []);
+    assert.deepEqual(
+      l.failures.map((f) => [f.name, f.type, f.retryable]),
+      [['#10..#19', ErrorType.DestinationFull, false]],
+    );
+    assert.deepEqual(l.failedRanges, [[10, 20]]);
+  });
+  it('a batch out of retries on a retryable cause, or on an untyped error, stays retryable', () => {
+    const l = fresh();
+    const app = ApplicationFailure.create({ type: 'NetworkError', message: 'reset' });
+    l.recordBatchFailure(activityFailure(app), batch, []);
+    l.recordBatchFailure(new Error('boom'), { ...batch, start: 0, end: 8, indexes: [3] }, [3]);
+    assert.deepEqual(
+      l.failures.map((f) => [f.name, f.retryable]),
+      [
+        ['#10..#19', true],
+        ['#3', true],
+      ],
+    );
+  });
+});
+
 describe('Ledger failure sample', () => {
   const fail = (i: number) => ({
     index: i,
