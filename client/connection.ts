@@ -9,7 +9,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { repoRoot, stateDir } from '../devserver/paths.js';
 import { freePort } from '../devserver/process.js';
 import { pingTemporal, startDevServer } from '../devserver/temporal.js';
-import { CLIError, EXIT } from './errors.js';
+import { CLIError, EXIT, noteServerAddress } from './errors.js';
 import { messageOf } from '../common/errors.js';
 
 export interface Resolved {
@@ -140,6 +140,7 @@ export async function connect(
       throw unreachable(r.address, err);
     },
   );
+  noteServerAddress(r.address);
   const client = new Client({ connection, namespace: r.namespace });
   return { ...r, connection, client, close: () => connection.close() };
 }

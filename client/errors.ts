@@ -53,6 +53,12 @@ export function errorText(err: unknown): string {
   return parts.join(' | ');
 }
 
+/** The Temporal server this command connected to (client/connection.ts), named when it stops answering. */
+let serverAddress: string | undefined;
+export function noteServerAddress(address: string): void {
+  serverAddress = address;
+}
+
 /** Print `err` as one line and return its exit code. */
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -74,8 +80,17 @@ function explain(err: unknown): { message: string; code: ExitCode } {
     return { message: `the Temporal server refused a request as too large: ${detail}`, code: EXIT.error };
   if (grpc === GrpcStatus.DEADLINE_EXCEEDED)
     return { message: `the Temporal server did not answer in time: ${detail}`, code: EXIT.error };
-  if (grpc === GrpcStatus.UNAVAILABLE)
-    return { message: `cannot reach the Temporal server: ${detail}`, code: EXIT.error };
+  if (grpc === GrpcStatus.UNAVAILABLE) {
+    // Connected once, then lost (the server stopped or restarted mid-command): where, and what to check. A job
+    // the command had started goes on on the server; nothing of it was lost here.
+    const at = serverAddress ? ` at ${serverAddress}` : '';
+    return {
+      message:
+        `cannot reach the Temporal server${at}: ${detail} — check that it is running (\`ferry server status\`), ` +
+        'then run the command again',
+      code: EXIT.error,
+    };
+  }
   if (e.name === 'ServiceError' || grpc !== undefined)
     return { message: `Temporal: ${detail}`, code: EXIT.error };
   return { message: oneLine(e.message ?? String(err)), code: EXIT.error };
