@@ -20,7 +20,8 @@ import { namer, positionsOf, safeName, sameSource, type TemplateCache } from '..
 import { sharedListing } from '../lib/listing/cache.js';
 import { withHeaders, type FetchListing } from '../lib/listing/fetch.js';
 import { keyFilter } from '../lib/listing/filter.js';
-import { listSpan, spanDigest } from '../lib/listing/walk.js';
+import { spanDigest } from '../lib/listing/walk.js';
+import { walkSpan } from '../lib/listing/span.js';
 import { readManifestSpan } from '../lib/manifest/span.js';
 import {
   checkAnnouncedSize,
@@ -224,7 +225,34 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
         if (resumes(prior, head, streams, algo, rangeThreshold))
           return ranged(p, index, name, url, head, prior);
       }
-      const { head, body } = await origin.get(url, signal);
+      // Small objects into a bucket that buffers small objects anyway: received whole and hashed as they arrive,
+      // with no stream in between (lib/origin-whole.ts), and committed at once. An object with a manifest line
+      // to check, a rate limit, or a size that takes Range streams goes the general way below; so does any
+      // response that turns out larger than the bound (it comes back as a stream of the same request).
+      const wholeMax =
+        !want && bucket.putBytes && !limiter
+          ? Math.min(
+              bucket.putBytesMax ?? 0,
+              streams > 1 && bucket.openRanged ? rangeThreshold - 1 : Infinity,
+            )
+          : 0;
+      const got =
+        wholeMax > 0
+          ? await origin.getWhole(url, signal, wholeMax, await createHasher(algo))
+          : await origin.get(url, signal);
+      if ('whole' in got) {
+        const info = await bucket.putBytes!(name, got.whole.chunks, {
+          ...(got.head.contentType ? { contentType: got.head.contentType } : {}),
+          meta: { ...metaOf(url, got.head), ...recorded(algo, got.whole.digest) },
+          bytes: got.head.size!,
+          signal,
+        });
+        deps.putJournal?.(name);
+        state.copied(p, info.size);
+        rows.add(storedRow(index, name, 'copied', info));
+        return;
+      }
+      const { head, body } = got;
       if (want) {
         try {
           checkAnnouncedSize(want, head.size, url);
@@ -369,26 +397,4 @@ export function makeCopyBatch(deps: CopyBatchDeps) {
       attempts: ctx.info.attempt,
     };
   };
-}
-
-// --- internal ---
-
-/** The names of a listing batch's span, walked again here: at most as many as the scan counted. */
-async function walkSpan(
-  input: CopyBatchInput,
-  list: FetchListing | undefined,
-  signal: AbortSignal,
-): Promise<string[]> {
-  const span = input.listing!;
-  try {
-    return await listSpan(
-      input.baseUrl,
-      span.afterKey,
-      span.lastKey,
-      { list: list ?? sharedListing(), signal, accept: span.filter ? keyFilter(span.filter) : undefined },
-      input.end - input.start,
-    );
-  } catch (err) {
-    throw toApplicationFailure(err);
-  }
 }

@@ -5,13 +5,19 @@
  * loaded machine it is what a change to the data path moves, and what `--cpu-prof` then explains.
  *
  *   node dist/bench/data-path.js --set large|small|tiny --dest DIR [--concurrency 4] [--streams 4] [--runs 3]
- *                                [--checksum crc32c] [--count N] [--sink bucket|none]
+ *                                [--checksum crc32c] [--count N] [--sink bucket|none] [--als] [--stream]
  *
  * --sink none: each body is read and dropped (one stream per object, no write, no checksum): the CPU Node and undici
  * cost to receive the bytes at all, the floor under everything else the copy does.
  *
+ * --stream: small objects read through undici's request() and a stream, as before lib/origin-whole.ts (an A/B).
+ *
+ * --als: the lanes run inside an AsyncLocalStorage context, as an activity's do (the SDK's Context.current()): in
+ * Node 20 that turns on V8's promise hooks for every promise the data path makes, a cost the SDK adds to each.
+ *
  * The dataset must exist (run `npm run bench -- --workload <set>` once). DIR is emptied before every run.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, rmSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +40,8 @@ const { values } = parseArgs({
     checksum: { type: 'string', default: 'crc32c' },
     count: { type: 'string' },
     sink: { type: 'string', default: 'bucket' },
+    als: { type: 'boolean', default: false },
+    stream: { type: 'boolean', default: false },
   },
 });
 if (!values.dest) throw new Error('--dest DIR is required');
@@ -71,8 +79,20 @@ try {
       for (let i = next++; i < names.length; i = next++) {
         const name = names[i]!;
         const url = nginx.url + name;
-        const { head, body } = await origin.get(url, signal);
         const meta = { sourceUrl: url, jobId: 'bench' };
+        if (values.sink === 'bucket' && !values.stream) {
+          // The copy's small-object way (activities/copy-batch.ts): received whole when small, else a stream.
+          const got = await origin.getWhole(url, signal, bucket.putBytesMax, await createHasher(algo));
+          if ('whole' in got) {
+            await bucket.putBytes(name, got.whole.chunks, {
+              meta: { ...meta, ...recorded(algo, got.whole.digest) },
+              bytes: got.head.size!,
+            });
+            continue;
+          }
+          got.body.destroy();
+        }
+        const { head, body } = await origin.get(url, signal);
         if (values.sink === 'none') {
           for await (const chunk of body) void chunk;
           continue;
@@ -99,7 +119,8 @@ try {
         }
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, lane));
+    const all = () => Promise.all(Array.from({ length: concurrency }, lane));
+    await (values.als ? new AsyncLocalStorage<object>().run({}, all) : all());
     const wallS = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuMs = (cpu.user + cpu.system) / 1000;

@@ -133,6 +133,24 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
             throw err;
           }
         },
+        async getWhole(url, signal, max, hash) {
+          const job = currentJob();
+          moveInFlight(job, 1);
+          let open = true;
+          const done = () => {
+            if (open) moveInFlight(job, -1);
+            open = false;
+          };
+          try {
+            const r = await timed('GET', () => origin.getWhole(url, signal, max, hash));
+            if ('body' in r) r.body.once('close', done);
+            else done();
+            return r;
+          } catch (err) {
+            done();
+            throw err;
+          }
+        },
         getRaw: (url, headers, signal) => timed('GET', () => origin.getRaw(url, headers, signal)),
         // A batch's own pool (sized to its lanes, lib/origin.ts) is timed and counted like the shared one.
         forBatch: (n, headers) => observe(origin.forBatch(n, headers)),

@@ -4,7 +4,9 @@
 // records which objects failed transiently, finishes the rest, then fails so Temporal retries it with
 // backoff; the retry skips everything already done. A second retry layer would multiply attempts.
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import type { Hasher } from './checksum.js';
 import { httpStatusError } from './classify-error.js';
+import { getWhole, type WholeOrStream } from './origin-whole.js';
 import type { HostLimiter } from './host-limit.js';
 import { originAuth } from './origin-auth.js';
 
@@ -39,6 +41,11 @@ export const DEFAULT_USER_AGENT = `ferry/${FERRY_VERSION}`;
 export interface Origin {
   get(url: string, signal: AbortSignal): Promise<{ head: OriginHead; body: Dispatcher.ResponseData['body'] }>;
   head(url: string, signal: AbortSignal): Promise<OriginHead>;
+  /**
+   * A GET that receives the object whole and hashed into `hash` when its Content-Length is at most `max`, with
+   * no stream in between (lib/origin-whole.ts); otherwise its head and body stream, as get() returns them.
+   */
+  getWhole(url: string, signal: AbortSignal, max: number, hash: Hasher): Promise<WholeOrStream>;
   /** A GET with extra request headers (Range, If-Range, If-Match), any status: lib/ranged-get.ts checks it. */
   getRaw(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<Dispatcher.ResponseData>;
   /**
@@ -78,6 +85,10 @@ export function createOrigin(opts: OriginOptions = {}, connections = 512): Origi
     return {
       get: (url, signal) =>
         limited(opts.hostLimit, url, signal, () => getObject(dispatcher(), url, signal, headers)),
+      getWhole: (url, signal, max, hash) =>
+        limited(opts.hostLimit, url, signal, () =>
+          getWhole(dispatcher(), url, { ...originAuth(url), ...headers }, signal, max, hash, originHeadFrom),
+        ),
       head: (url, signal) =>
         limited(opts.hostLimit, url, signal, () => headObject(dispatcher(), url, signal, headers)),
       getRaw: (url, extra, signal) =>
