@@ -12,6 +12,7 @@ import { scheduledRunOf } from '../common/ids.js';
 import type { MetricCounter, MetricGauge, MetricHistogram, MetricMeter } from '@temporalio/common';
 import type { CopyBatchOutput } from '../common/schemas.js';
 import type { Origin } from './origin.js';
+import type { Readable } from 'node:stream';
 
 export const MAX_JOB_LABELS = 100;
 
@@ -114,43 +115,29 @@ export function createFerryMetrics(meter: () => MetricMeter): FerryMetrics {
           throw err;
         }
       };
+      // A GET counts as in flight from its request until its body closes (or, received whole, until it arrives).
+      const inFlight = async <T extends object>(call: () => Promise<T>): Promise<T> => {
+        const job = currentJob();
+        moveInFlight(job, 1);
+        let open = true;
+        const done = () => {
+          if (open) moveInFlight(job, -1);
+          open = false;
+        };
+        try {
+          const r = await timed('GET', call);
+          if ('body' in r) (r.body as Readable).once('close', done);
+          else done();
+          return r;
+        } catch (err) {
+          done();
+          throw err;
+        }
+      };
       return {
         head: (url, signal) => timed('HEAD', () => origin.head(url, signal)),
-        async get(url, signal) {
-          const job = currentJob();
-          moveInFlight(job, 1);
-          let open = true;
-          const done = () => {
-            if (open) moveInFlight(job, -1);
-            open = false;
-          };
-          try {
-            const r = await timed('GET', () => origin.get(url, signal));
-            r.body.once('close', done);
-            return r;
-          } catch (err) {
-            done();
-            throw err;
-          }
-        },
-        async getWhole(url, signal, max, hash) {
-          const job = currentJob();
-          moveInFlight(job, 1);
-          let open = true;
-          const done = () => {
-            if (open) moveInFlight(job, -1);
-            open = false;
-          };
-          try {
-            const r = await timed('GET', () => origin.getWhole(url, signal, max, hash));
-            if ('body' in r) r.body.once('close', done);
-            else done();
-            return r;
-          } catch (err) {
-            done();
-            throw err;
-          }
-        },
+        get: (url, signal) => inFlight(() => origin.get(url, signal)),
+        getWhole: (url, signal, max, hash) => inFlight(() => origin.getWhole(url, signal, max, hash)),
         getRaw: (url, headers, signal) => timed('GET', () => origin.getRaw(url, headers, signal)),
         // A batch's own pool (sized to its lanes, lib/origin.ts) is timed and counted like the shared one.
         forBatch: (n, headers) => observe(origin.forBatch(n, headers)),
