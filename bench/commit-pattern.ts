@@ -4,13 +4,16 @@
  * on a fresh ext4 image (bench/dest-fs.ts, as root; `--dest-dir DIR` elsewhere), objects/s per tenth and CPU per
  * object (mostly kernel).
  *
- *   node dist/bench/commit-pattern.js [--files 1000000] [--patterns plain,samedir,tmpdir,sidecar,ferry] [--dest-dir DIR]
+ *   node dist/bench/commit-pattern.js [--files 1000000] [--patterns plain,samedir,tmpdir,sidecar,ferry,ferry-sidecar] [--dest-dir DIR]
  *
  * plain     open, write, close at the final name (what a copier without atomic commits does)
  * samedir   a temp file beside the final one, renamed onto it (rclone's `.partial`)
  * tmpdir    a temp file in one shared folder, renamed into the final folder
  * sidecar   samedir plus a metadata file per object in a parallel tree
- * ferry     the local bucket's commit (lib/buckets/commit-sync.ts): tmpdir plus the metadata sidecar
+ * ferry     the local bucket's commit (lib/buckets/commit-sync.ts): tmpdir plus the metadata as an extended
+ *           attribute of the temp file (lib/buckets/local-meta.ts)
+ * ferry-sidecar  the same commit where the filesystem has no attributes, and every release before 2026-12-01's:
+ *           tmpdir plus the metadata sidecar
  *
  * Why (issue 11, 2026-12-01): the 1,000,000-line manifest case of bench/scale.ts fell from ~2,600 to ~1,300
  * objects/s on ext4 and stayed level on tmpfs; this separates the filesystem's share from ferry's.
@@ -25,13 +28,13 @@ import { prepareDestFs } from './dest-fs.js';
 const { values } = parseArgs({
   options: {
     files: { type: 'string', default: '1000000' },
-    patterns: { type: 'string', default: 'plain,samedir,tmpdir,sidecar,ferry' },
+    patterns: { type: 'string', default: 'plain,samedir,tmpdir,sidecar,ferry,ferry-sidecar' },
     'dest-dir': { type: 'string' },
   },
 });
 const N = Number(values.files);
 const DIRS = Math.max(1, Math.round(Math.sqrt(N)));
-const PATTERNS = ['plain', 'samedir', 'tmpdir', 'sidecar', 'ferry'] as const;
+const PATTERNS = ['plain', 'samedir', 'tmpdir', 'sidecar', 'ferry', 'ferry-sidecar'] as const;
 type Pattern = (typeof PATTERNS)[number];
 const chosen = values.patterns.split(',') as Pattern[];
 for (const p of chosen)
@@ -88,6 +91,7 @@ function once(pattern: Pattern): string {
           meta,
           chunks: [body],
           bytes: 64,
+          xattr: pattern === 'ferry',
         });
       }
       if ((i + 1) % tenth === 0) {

@@ -1,7 +1,19 @@
-// The synchronous commit of a small object into the local bucket — temp file, write, fstat, close, sidecar,
-// rename, in the order local.ts documents — shared by the commit thread (commit-worker.ts) and the event-loop
-// fallback when that thread is gone (local.ts commitSmall). Kept free of heavier imports: the thread loads it.
-import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeFileSync, writevSync } from 'node:fs';
+// The synchronous commit of a small object into the local bucket — temp file, write, fstat, close, metadata
+// (attribute or sidecar: local-meta.ts), rename, in the order local.ts documents — shared by the commit thread
+// (commit-worker.ts) and the event-loop fallback when that thread is gone (local.ts commitSmall). Kept free of
+// heavier imports: the thread loads it.
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writevSync,
+} from 'node:fs';
+import { dirname } from 'node:path';
+import { setMetaXattrSync } from './local-meta.js';
 import type { Sidecar } from './local.js';
 import type { ObjectMeta } from './types.js';
 
@@ -12,10 +24,18 @@ export interface SyncCommit {
   meta: ObjectMeta;
   chunks: Buffer[];
   bytes: number;
+  /** Try the metadata attribute first (false once the bucket's filesystem said it has none). */
+  xattr: boolean;
 }
 
-/** Commits the object and returns its file's mtime; on an error removes the temp file and throws the error. */
-export function commitSync(c: SyncCommit): number {
+export interface SyncCommitted {
+  mtimeMs: number;
+  /** The filesystem has no user attributes: the sidecar was written, and later commits should go there. */
+  noXattr: boolean;
+}
+
+/** Commits the object; on an error removes the temp file and throws the error. */
+export function commitSync(c: SyncCommit): SyncCommitted {
   let fd: number | undefined;
   try {
     fd = openSync(c.tmp, 'w');
@@ -23,11 +43,17 @@ export function commitSync(c: SyncCommit): number {
     const st = fstatSync(fd);
     closeSync(fd);
     fd = undefined;
-    const sidecar: Sidecar = { ...c.meta, size: c.bytes, ino: st.ino, mtimeMs: st.mtimeMs };
-    // Sidecar first, data rename last: the rename is the commit point.
-    writeFileSync(c.sidecar, JSON.stringify(sidecar));
+    const text = JSON.stringify({
+      ...c.meta,
+      size: c.bytes,
+      ino: st.ino,
+      mtimeMs: st.mtimeMs,
+    } satisfies Sidecar);
+    // Metadata first, data rename last: the rename is the commit point.
+    const xattr = c.xattr ? setMetaXattrSync(c.tmp, text) : 'unsupported';
+    if (xattr !== 'set') writeSidecarSync(c.sidecar, text);
     renameSync(c.tmp, c.final);
-    return st.mtimeMs;
+    return { mtimeMs: st.mtimeMs, noXattr: c.xattr && xattr === 'unsupported' };
   } catch (err) {
     // Cleanup never throws: the error being reported is the one that matters (and on the thread an exception
     // here would kill it, failing every pending commit with it).
@@ -42,6 +68,17 @@ export function commitSync(c: SyncCommit): number {
       // never created, or already renamed
     }
     throw err;
+  }
+}
+
+/** The sidecar's folder is made only when a sidecar is needed: with attributes, `.ferry/meta/` stays empty. */
+function writeSidecarSync(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
   }
 }
 

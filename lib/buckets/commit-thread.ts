@@ -18,6 +18,7 @@ export interface CommitRequest {
   tmp: string;
   final: string;
   sidecar: string;
+  xattr: boolean;
   meta: ObjectMeta;
   /** The whole body, transferred (not copied) to the thread. */
   data: ArrayBuffer;
@@ -25,8 +26,9 @@ export interface CommitRequest {
 
 export interface CommitReply {
   id: number;
-  /** The committed file's mtime (the sidecar records it). */
+  /** The committed file's mtime (the metadata records it). */
   mtimeMs?: number;
+  noXattr?: boolean;
   /** Wall time of the commit on the thread (lib/buckets/slow-commits.ts). */
   ms: number;
   error?: { message: string; code?: string; syscall?: string; path?: string };
@@ -34,6 +36,7 @@ export interface CommitReply {
 
 export interface Committed {
   mtimeMs: number;
+  noXattr: boolean;
   ms: number;
 }
 
@@ -88,7 +91,7 @@ class CommitThread {
     this.pending.delete(r.id);
     if (this.pending.size === 0) this.worker.unref();
     if (r.error) p.reject(Object.assign(new Error(r.error.message), r.error));
-    else p.resolve({ mtimeMs: r.mtimeMs!, ms: r.ms });
+    else p.resolve({ mtimeMs: r.mtimeMs!, noXattr: r.noXattr ?? false, ms: r.ms });
   }
 }
 

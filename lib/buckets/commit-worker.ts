@@ -9,8 +9,12 @@ function commit(req: CommitRequest): CommitReply {
   const t0 = performance.now();
   try {
     const { data, id: _id, ...where } = req;
-    const mtimeMs = commitSync({ ...where, chunks: [Buffer.from(data)], bytes: data.byteLength });
-    return { id: req.id, mtimeMs, ms: performance.now() - t0 };
+    const { mtimeMs, noXattr } = commitSync({
+      ...where,
+      chunks: [Buffer.from(data)],
+      bytes: data.byteLength,
+    });
+    return { id: req.id, mtimeMs, ...(noXattr ? { noXattr } : {}), ms: performance.now() - t0 };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return {

@@ -1,9 +1,9 @@
 // Parallel ranges into a local bucket: every range writes at its own offsets of one temp file (positional writes,
-// no reassembly), and the object is committed as put() commits it — sidecar first, then the rename — once all
+// no reassembly), and the object is committed as put() commits it — metadata first, then the rename — once all
 // ranges are in and the caller's checks passed. A failure or a crash leaves only the temp file, which the job's
 // cleanup removes; a release (crash-safe checkpoint, lib/range-resume.ts) keeps it for a retry to resume.
 import { randomUUID } from 'node:crypto';
-import { open, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createHasher } from '../checksum.js';
 import type { RangedProgress } from '../range-resume.js';
@@ -81,11 +81,9 @@ export async function openLocalRanged(
         const { bytes, ...sums } = committed;
         const st = await stat(tmp);
         const final = bucket.path(name);
-        const scPath = bucket.sidecarPath(name);
         await bucket.mkdirOnce(dirname(final));
-        await bucket.mkdirOnce(dirname(scPath));
         const sidecar: Sidecar = { ...opts.meta, ...sums, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
-        await writeFile(scPath, JSON.stringify(sidecar));
+        await bucket.recordMeta(tmp, name, JSON.stringify(sidecar));
         await rename(tmp, final);
         return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, ...sums } };
       } catch (err) {

@@ -1,5 +1,6 @@
-// Local filesystem bucket: the embedded default. An object is a file under the bucket root; ferry's own
-// state lives under `<root>/.ferry/` (temp files, metadata sidecars), hidden from listings.
+// Local filesystem bucket: the embedded default. An object is a file under the bucket root, its metadata an
+// extended attribute of that file (or a sidecar under `.ferry/meta/` where the filesystem has none:
+// local-meta.ts); ferry's own state lives under `<root>/.ferry/`, hidden from listings.
 //
 // Atomicity: bytes go to `.ferry/tmp/<jobId>/<random>` on the same filesystem and are renamed into place
 // only after the length check passed, so a reader never sees a partial object and a crash leaves only temp
@@ -7,7 +8,7 @@
 // kill -9 tests); after a power loss a torn object has the wrong size and --skip-existing recopies it.
 //
 // Small objects (known length ≤ SMALL_OBJECT_MAX) are received into memory and committed with synchronous
-// calls: temp file, fstat, sidecar, rename — the same files in the same order, without the eight threadpool
+// calls: temp file, fstat, metadata, rename — the same files in the same order, without the eight threadpool
 // round trips (each a wake-up of a pool thread and then of the event loop) the async calls cost per object.
 // Measured with `npm run bench` (2 vCPU): 50,000 × 4 KiB 1,036 → 1,865 objects/s, 10,000 × 64 KiB 845 → 1,042.
 // The calls run on a thread of their own (commit-thread.ts), so that the event loop goes on parsing responses
@@ -24,6 +25,7 @@ import { openLocalRanged } from './local-ranged.js';
 import { SYNC_BACKOFF_MS, SlowCommits } from './slow-commits.js';
 import { commitThread, ownedCopy } from './commit-thread.js';
 import { commitSync } from './commit-sync.js';
+import { getMetaXattr, setMetaXattr, xattrLoaded } from './local-meta.js';
 import { trace } from '../trace.js';
 import type {
   Bucket,
@@ -44,8 +46,8 @@ const SMALL_OBJECT_MAX = 256 * 1024;
 
 export interface Sidecar extends ObjectMeta {
   size: number;
-  /** Inode of the data file this sidecar describes: a sidecar left by a crash before the rename never
-   * vouches for an older file under the same name. */
+  /** Inode of the data file this metadata describes: a sidecar left by a crash before the rename never
+   * vouches for an older file under the same name (an attribute cannot: it belongs to the inode). */
   ino: number;
   /** Its mtime: a rewrite in place keeps the inode (and perhaps the size) but not the mtime, which rename keeps. */
   mtimeMs: number;
@@ -57,6 +59,8 @@ export class LocalBucket implements Bucket {
   private readonly dirsMade = new Set<string>();
   /** Whether small objects take the synchronous commit (slow-commits.ts). */
   readonly slow: SlowCommits;
+  /** Metadata goes into an attribute until the filesystem says it has none (local-meta.ts). */
+  private xattr = xattrLoaded;
 
   constructor(readonly root: string) {
     this.uri = `file://${root}`;
@@ -97,7 +101,7 @@ export class LocalBucket implements Bucket {
     }
     if (!st.isFile()) return null;
     const info: ObjectInfo = { name, size: st.size, mtimeMs: st.mtimeMs };
-    const sc = await this.readSidecar(name);
+    const sc = parseMeta(await getMetaXattr(this.path(name))) ?? (await this.readSidecar(name));
     if (sc && sc.ino === st.ino && sc.size === st.size && sc.mtimeMs === st.mtimeMs) {
       const { ino: _ino, size: _size, mtimeMs: _mtimeMs, ...meta } = sc;
       info.meta = meta;
@@ -121,10 +125,8 @@ export class LocalBucket implements Bucket {
       const st = await stat(tmp);
       const sidecar: Sidecar = { ...opts.meta, ...sums, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
       await this.mkdirOnce(dirname(final));
-      const scPath = this.sidecarPath(name);
-      await this.mkdirOnce(dirname(scPath));
-      // Sidecar first, data rename last: the rename is the commit point.
-      await writeFile(scPath, JSON.stringify(sidecar));
+      // Metadata first, data rename last: the rename is the commit point.
+      await this.recordMeta(tmp, name, JSON.stringify(sidecar));
       await rename(tmp, final);
       return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, ...sums } };
     } catch (err) {
@@ -156,7 +158,7 @@ export class LocalBucket implements Bucket {
     return this.commitSmall(name, chunks, opts.meta, opts.bytes);
   }
 
-  /** Temp file, fstat, sidecar, rename — on the commit thread, or synchronously here without one (commit-sync.ts). */
+  /** Temp file, fstat, metadata, rename — on the commit thread, or synchronously here without one (commit-sync.ts). */
   private async commitSmall(
     name: string,
     chunks: Buffer[],
@@ -168,22 +170,26 @@ export class LocalBucket implements Bucket {
     const scPath = this.sidecarPath(name);
     await this.mkdirOnce(tmpDir);
     await this.mkdirOnce(dirname(final));
-    await this.mkdirOnce(dirname(scPath));
+    if (!this.xattr) await this.mkdirOnce(dirname(scPath));
     const tmp = join(tmpDir, randomUUID());
+    const xattr = this.xattr;
     const thread = commitThread();
     if (thread) {
-      const { mtimeMs, ms } = await thread.commit({
+      const { mtimeMs, noXattr, ms } = await thread.commit({
         tmp,
         final,
         sidecar: scPath,
+        xattr,
         meta,
         data: ownedCopy(chunks, bytes),
       });
+      if (noXattr) this.xattr = false;
       this.slow.record(ms);
       return { name, size: bytes, mtimeMs, meta: { ...meta } };
     }
     const t0 = performance.now();
-    const mtimeMs = commitSync({ tmp, final, sidecar: scPath, meta, chunks, bytes });
+    const { mtimeMs, noXattr } = commitSync({ tmp, final, sidecar: scPath, xattr, meta, chunks, bytes });
+    if (noXattr) this.xattr = false;
     this.slow.record(performance.now() - t0);
     return { name, size: bytes, mtimeMs, meta: { ...meta } };
   }
@@ -301,10 +307,25 @@ export class LocalBucket implements Bucket {
 
   private async readSidecar(name: string): Promise<Sidecar | undefined> {
     try {
-      return JSON.parse(await readFile(this.sidecarPath(name), 'utf8')) as Sidecar;
+      return parseMeta(await readFile(this.sidecarPath(name), 'utf8'));
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Records an object's metadata for the temp file `tmp` before it is renamed to `name`: as its attribute, or
+   * as the sidecar when the filesystem refuses that (local-meta.ts).
+   */
+  async recordMeta(tmp: string, name: string, text: string): Promise<void> {
+    if (this.xattr) {
+      const r = await setMetaXattr(tmp, text);
+      if (r === 'set') return;
+      if (r === 'unsupported') this.xattr = false;
+    }
+    const scPath = this.sidecarPath(name);
+    await this.mkdirOnce(dirname(scPath));
+    await writeFile(scPath, text);
   }
 
   async mkdirOnce(dir: string): Promise<void> {
@@ -318,6 +339,17 @@ export class LocalBucket implements Bucket {
 }
 
 // --- helpers ---
+
+/** Stored metadata (attribute or sidecar), or undefined when absent or not ferry's JSON. */
+function parseMeta(text: string | undefined): Sidecar | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' ? (v as Sidecar) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Every chunk of `body` once it ended; rejects with its error, or an AbortError when `signal` fires. */
 function readAll(body: Readable, signal?: AbortSignal): Promise<Buffer[]> {

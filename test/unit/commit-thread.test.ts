@@ -31,7 +31,7 @@ const tmpFiles = async (root: string): Promise<string[]> =>
     .map((e) => e.name);
 
 describe('commit thread', () => {
-  it('commits many small objects concurrently, each whole with its sidecar', async (t) => {
+  it('commits many small objects concurrently, each whole with its metadata', async (t) => {
     const { root, bucket } = await bucketIn(t);
     const bodies = Array.from({ length: 200 }, (_, i) => Buffer.alloc(100 + i, i % 251));
     const infos = await Promise.all(
@@ -43,7 +43,7 @@ describe('commit thread', () => {
       assert.ok(b.equals(await readFile(path.join(root, `d${i % 7}`, `o${i}`))), `o${i} bytes`);
       assert.equal(infos[i]!.size, b.length);
       const head = await bucket.head(`d${i % 7}/o${i}`);
-      assert.equal(head?.meta?.checksum, meta.checksum, `o${i} sidecar vouches for the file`);
+      assert.equal(head?.meta?.checksum, meta.checksum, `o${i} metadata vouches for the file`);
     }
     assert.deepEqual(await tmpFiles(root), []);
   });

@@ -430,7 +430,7 @@ describe('copyBatch', () => {
     assertConsistent(beats);
   });
 
-  it('skipExisting recopies an object the sidecar cannot vouch for', async (t) => {
+  it('skipExisting recopies an object no recorded metadata vouches for', async (t) => {
     const o = await origin(t, { 'a.bin': 'origin bytes' });
     const d = await destination(t);
     // Same size as the source, but put there by someone else: no metadata to compare.

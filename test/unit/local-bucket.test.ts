@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { LocalBucket } from '../../lib/buckets/local.js';
+import { getMetaXattr, setMetaXattr } from '../../lib/buckets/local-meta.js';
 import type { ObjectMeta, PutOptions } from '../../lib/buckets/types.js';
 import { FerryError } from '../../lib/classify-error.js';
 import { ErrorType } from '../../common/errors.js';
@@ -347,7 +349,7 @@ describe('LocalBucket.put / head / get', () => {
     assert.ok(full.equals(await readFile(final)));
   });
 
-  it('ignores a sidecar when the object was replaced outside ferry (other inode)', async (t) => {
+  it('ignores recorded metadata when the object was replaced outside ferry (other inode)', async (t) => {
     const { root, bucket } = await fixture(t);
     await putBytes(bucket, 'r/obj', 'ferry wrote this', { sourceEtag: '"e1"' });
     assert.equal((await bucket.head('r/obj'))?.meta?.sourceEtag, '"e1"');
@@ -361,7 +363,7 @@ describe('LocalBucket.put / head / get', () => {
     assert.equal(head.meta, undefined);
   });
 
-  it('ignores a sidecar when the object was rewritten in place (same inode, same size)', async (t) => {
+  it('ignores recorded metadata when the object was rewritten in place (same inode, same size)', async (t) => {
     const { root, bucket } = await fixture(t);
     await putBytes(bucket, 'obj', 'ferry wrote this', { sourceEtag: '"e1"' });
     const before = await stat(path.join(root, 'obj'));
@@ -373,14 +375,19 @@ describe('LocalBucket.put / head / get', () => {
     assert.equal(after.size, before.size);
     const head = await bucket.head('obj');
     assert.equal(head?.size, 16);
-    assert.equal(head.meta, undefined, 'sidecar still vouches for content ferry did not write');
+    assert.equal(head.meta, undefined, 'the metadata still vouches for content ferry did not write');
   });
 
   it('refuses names inside its own state directory', async (t) => {
     const { root, bucket } = await fixture(t);
     await putBytes(bucket, 'a', 'real object');
-    const sidecar = path.join(root, '.ferry', 'meta', 'a.json');
-    const before = await readFile(sidecar, 'utf8');
+    // Whatever the state directory holds (a sidecar where the filesystem has no attributes), it stays as it is.
+    const state = path.join(root, '.ferry');
+    const snapshot = async () =>
+      Promise.all(
+        (await filesUnder(state)).map(async (f) => [f, await readFile(path.join(state, f), 'utf8')]),
+      );
+    const before = await snapshot();
     for (const name of ['.ferry/meta/a.json', '.ferry/tmp/job-1/x', '.ferry']) {
       await assert.rejects(
         putBytes(bucket, name, '{"evil":true}'),
@@ -392,11 +399,112 @@ describe('LocalBucket.put / head / get', () => {
       bucket.delete('.ferry/meta/a.json'),
       (err: unknown) => err instanceof FerryError && err.type === ErrorType.InvalidName,
     );
-    assert.equal(await readFile(sidecar, 'utf8'), before);
+    assert.deepEqual(await snapshot(), before);
     assert.equal((await bucket.head('a'))?.meta?.sha256, sha256('real object'));
     // Elsewhere, '.ferry' is an ordinary name.
     await putBytes(bucket, 'x/.ferry/y', 'fine');
     assert.equal((await bucket.head('x/.ferry/y'))?.size, 4);
+  });
+});
+
+describe('LocalBucket metadata: an attribute of the object, or a sidecar', () => {
+  /** Skips the test where the temp folder's filesystem takes no user attributes (then every test is sidecars). */
+  async function needsXattr(t: TestContext, dir: string): Promise<boolean> {
+    const probe = path.join(dir, 'probe');
+    await writeFile(probe, '');
+    const r = await setMetaXattr(probe, '{}');
+    await rm(probe);
+    if (r !== 'set') t.skip(`${dir}: no user extended attributes here (${r})`);
+    return r === 'set';
+  }
+
+  it('records the metadata as an attribute of the object file and writes no sidecar', async (t) => {
+    const { base, root, bucket } = await fixture(t);
+    if (!(await needsXattr(t, base))) return;
+    await putBytes(bucket, 'd/small', 'buffered', { sourceEtag: '"s"' });
+    const big = randomBytes(300 * 1024);
+    await bucket.put('d/streamed', Readable.from([big]), streamedOpts(big, { sourceEtag: '"b"' }));
+    for (const [name, etag, data] of [
+      ['d/small', '"s"', Buffer.from('buffered')],
+      ['d/streamed', '"b"', big],
+    ] as const) {
+      const text = await getMetaXattr(path.join(root, name));
+      assert.ok(text, `${name} has the attribute`);
+      const st = await stat(path.join(root, name));
+      assert.deepEqual(JSON.parse(text), {
+        sourceUrl: 'http://origin/x',
+        jobId: 'job-1',
+        sourceEtag: etag,
+        sha256: sha256(data),
+        checksum: `sha256:${sha256(data)}`,
+        size: data.length,
+        ino: st.ino,
+        mtimeMs: st.mtimeMs,
+      });
+      assert.equal((await bucket.head(name))?.meta?.sourceEtag, etag);
+    }
+    assert.deepEqual(await filesUnder(path.join(root, '.ferry', 'meta')), [], 'no sidecar');
+  });
+
+  it('writes the sidecar for an object whose metadata the filesystem refuses as an attribute (too large)', async (t) => {
+    const { base, root, bucket } = await fixture(t);
+    if (!(await needsXattr(t, base))) return;
+    // Larger than any filesystem's room for one attribute value (64 KiB on Linux): refused with E2BIG.
+    const sourceUrl = `http://origin/${'x'.repeat(70_000)}`;
+    await putBytes(bucket, 'long', 'small body', { sourceUrl });
+    await putBytes(bucket, 'short', 'small body');
+    assert.equal((await bucket.head('long'))?.meta?.sourceUrl, sourceUrl);
+    assert.equal(await getMetaXattr(path.join(root, 'long')), undefined);
+    assert.deepEqual(await filesUnder(path.join(root, '.ferry', 'meta')), ['long.json']);
+    // Refused for one value, not for the bucket: the next object has its attribute again.
+    assert.ok(await getMetaXattr(path.join(root, 'short')));
+    assert.equal((await bucket.head('short'))?.meta?.sha256, sha256('small body'));
+  });
+
+  it("keeps every object's metadata in sidecars on a filesystem without user attributes (ramfs)", async (t) => {
+    const mnt = await mkdtemp(path.join(tmpdir(), 'ferry-ramfs-'));
+    // ramfs has no user attributes on any kernel (tmpfs has them since Linux 6.6). Mounting needs root.
+    const mounted = spawnSync('mount', ['-t', 'ramfs', 'ferry-test', mnt], { stdio: 'ignore' }).status === 0;
+    if (!mounted) {
+      await rm(mnt, { recursive: true, force: true });
+      return t.skip('cannot mount a ramfs here (not root)');
+    }
+    // One hook, in this order: the mount point can be removed only once it is unmounted.
+    t.after(async () => {
+      spawnSync('umount', [mnt], { stdio: 'ignore' });
+      await rm(mnt, { recursive: true, force: true });
+    });
+    const root = path.join(mnt, 'bucket');
+    const bucket = new LocalBucket(root);
+    await bucket.ensure();
+    await putBytes(bucket, 'a/one', 'first', { sourceEtag: '"1"' });
+    const big = randomBytes(300 * 1024);
+    await bucket.put('a/two', Readable.from([big]), streamedOpts(big, { sourceEtag: '"2"' }));
+    await putBytes(bucket, 'three', 'third', { sourceEtag: '"3"' });
+    assert.deepEqual(await filesUnder(path.join(root, '.ferry', 'meta')), [
+      'a/one.json',
+      'a/two.json',
+      'three.json',
+    ]);
+    assert.equal((await bucket.head('a/one'))?.meta?.sourceEtag, '"1"');
+    assert.equal((await bucket.head('a/two'))?.meta?.sha256, sha256(big));
+    assert.equal((await bucket.head('three'))?.meta?.sourceEtag, '"3"');
+  });
+
+  it('reads the sidecar of an object an earlier release wrote', async (t) => {
+    const { root, bucket } = await fixture(t);
+    await writeFile(path.join(root, 'old'), 'written in 2026-11');
+    const st = await stat(path.join(root, 'old'));
+    await mkdir(path.join(root, '.ferry', 'meta'), { recursive: true });
+    const old = { sourceUrl: 'http://origin/old', jobId: 'job-0', sha256: sha256('written in 2026-11') };
+    await writeFile(
+      path.join(root, '.ferry', 'meta', 'old.json'),
+      JSON.stringify({ ...old, size: st.size, ino: st.ino, mtimeMs: st.mtimeMs }),
+    );
+    assert.deepEqual((await bucket.head('old'))?.meta, old);
+    // Rewritten by this release: its new metadata wins over the old sidecar (which names another inode).
+    await putBytes(bucket, 'old', 'rewritten', { jobId: 'job-2' });
+    assert.equal((await bucket.head('old'))?.meta?.jobId, 'job-2');
   });
 });
 
