@@ -16,7 +16,7 @@ import { ErrorType } from '../common/errors.js';
 import type { Hasher } from './checksum.js';
 import { FerryError, httpStatusError, redactUrl } from './classify-error.js';
 import { asShortBody } from './streams.js';
-import type { OriginHead } from './origin.js';
+import { headerOf, originHeadFrom, type OriginHead } from './origin-head.js';
 
 /** What a whole GET got: the object received and hashed, or — not small — its head and a stream of its body. */
 export type WholeOrStream =
@@ -29,13 +29,12 @@ export function getWhole(
   signal: AbortSignal,
   max: number,
   hash: Hasher,
-  headOf: (h: Record<string, string | string[] | undefined>) => OriginHead,
 ): Promise<WholeOrStream> {
   return new Promise<WholeOrStream>((resolve, reject) => {
     const u = new URL(url);
     dispatcher.dispatch(
       { origin: u.origin, path: u.pathname + u.search, method: 'GET', headers },
-      new WholeHandler(url, signal, max, hash, headOf, resolve, reject),
+      new WholeHandler(url, signal, max, hash, resolve, reject),
     );
   });
 }
@@ -62,7 +61,6 @@ class WholeHandler implements Dispatcher.DispatchHandler {
     private readonly signal: AbortSignal,
     private readonly max: number,
     private readonly hash: Hasher,
-    private readonly headOf: (h: Record<string, string | string[] | undefined>) => OriginHead,
     private readonly resolve: (r: WholeOrStream) => void,
     private readonly reject: (e: unknown) => void,
   ) {}
@@ -79,12 +77,11 @@ class WholeHandler implements Dispatcher.DispatchHandler {
     headers: Record<string, string | string[] | undefined>,
   ): void {
     if (statusCode !== 200) {
-      const ra = headers['retry-after'];
-      this.statusError = httpStatusError(statusCode, this.url, Array.isArray(ra) ? ra[0] : ra);
+      this.statusError = httpStatusError(statusCode, this.url, headerOf(headers, 'retry-after'));
       this.mode = 'drain';
       return;
     }
-    const head = this.headOf(headers);
+    const head = originHeadFrom(headers);
     this.head = head;
     if (head.size !== undefined && head.size <= this.max) {
       this.mode = 'whole';

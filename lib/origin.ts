@@ -7,6 +7,9 @@ import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import type { Hasher } from './checksum.js';
 import { httpStatusError } from './classify-error.js';
 import { getWhole, type WholeOrStream } from './origin-whole.js';
+import { headerOf, originHeadFrom, type OriginHead } from './origin-head.js';
+
+export { originHeadFrom, type OriginHead };
 import type { HostLimiter } from './host-limit.js';
 import { originAuth } from './origin-auth.js';
 
@@ -87,7 +90,7 @@ export function createOrigin(opts: OriginOptions = {}, connections = 512): Origi
         limited(opts.hostLimit, url, signal, () => getObject(dispatcher(), url, signal, headers)),
       getWhole: (url, signal, max, hash) =>
         limited(opts.hostLimit, url, signal, () =>
-          getWhole(dispatcher(), url, { ...originAuth(url), ...headers }, signal, max, hash, originHeadFrom),
+          getWhole(dispatcher(), url, { ...originAuth(url), ...headers }, signal, max, hash),
         ),
       head: (url, signal) =>
         limited(opts.hostLimit, url, signal, () => headObject(dispatcher(), url, signal, headers)),
@@ -123,34 +126,6 @@ export function createOrigin(opts: OriginOptions = {}, connections = 512): Origi
 export function objectUrl(baseUrl: string, name: string): string {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return base + name.split('/').map(encodeURIComponent).join('/');
-}
-
-export interface OriginHead {
-  size: number | undefined;
-  etag?: string;
-  lastModified?: string;
-  contentType?: string;
-  /** The origin said `Accept-Ranges: bytes`: it serves Range requests (lib/ranged-get.ts). */
-  acceptRanges?: boolean;
-}
-
-function headerOf(h: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const v = h[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-export function originHeadFrom(headers: Dispatcher.ResponseData['headers']): OriginHead {
-  const cl = headerOf(headers, 'content-length');
-  const size = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : undefined;
-  const out: OriginHead = { size };
-  const etag = headerOf(headers, 'etag');
-  if (etag) out.etag = etag;
-  const lm = headerOf(headers, 'last-modified');
-  if (lm) out.lastModified = lm;
-  const ct = headerOf(headers, 'content-type');
-  if (ct) out.contentType = ct;
-  if (/\bbytes\b/i.test(headerOf(headers, 'accept-ranges') ?? '')) out.acceptRanges = true;
-  return out;
 }
 
 /** `call` within a slot of `url`'s host; a GET's slot is held until its body closes. */

@@ -27,6 +27,7 @@ import { recorded } from './checksum.js';
 import { FerryError, classifyError, httpStatusError, redactUrl } from './classify-error.js';
 import { PIECE, PieceHasher, appendCrc, type RangedProgress } from './range-resume.js';
 import type { Origin, OriginHead } from './origin.js';
+import { headerOf } from './origin-head.js';
 import type { RateLimiter } from './streams.js';
 
 /** Ranges are whole MiB, and never smaller than this. */
@@ -202,8 +203,7 @@ async function fetchRange(
       ),
     );
   if (res.statusCode !== 206) {
-    const ra = res.headers['retry-after'];
-    return fail(httpStatusError(res.statusCode, c.url, Array.isArray(ra) ? ra[0] : ra));
+    return fail(httpStatusError(res.statusCode, c.url, headerOf(res.headers, 'retry-after')));
   }
   const cr = String(res.headers['content-range'] ?? '');
   const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(cr);
