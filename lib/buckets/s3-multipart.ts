@@ -17,6 +17,7 @@ import {
   CompleteMultipartUploadCommand,
   DeleteObjectCommand,
   CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
   UploadPartCommand,
   type ChecksumAlgorithm,
   type CompletedPart,
@@ -26,7 +27,7 @@ import { ErrorType } from '../../common/errors.js';
 import { FerryError } from '../classify-error.js';
 import { checksumMismatch, parseChecksum, toBase64 } from '../checksum.js';
 import { checksumField, s3Algorithm, s3ChecksumType, storedChecksum } from './s3-checksum.js';
-import { MiB, type S3Settings } from './s3-client.js';
+import { MiB, isNotFound, type S3Settings } from './s3-client.js';
 import type { Committed, ObjectInfo, PutOptions } from './types.js';
 import { anySignal, metaToWire } from './wire.js';
 
@@ -250,4 +251,47 @@ function partPool(size: number): { take: () => Buffer; give: (b: Buffer) => void
       if (list.length < MAX_FREE_PER_SIZE && !list.includes(b)) list.push(b);
     },
   };
+}
+
+/**
+ * Aborts the incomplete multipart uploads under `prefix` initiated at or after `since` (and, given `isName`, of
+ * one of those names); returns how many. An upload completed or aborted meanwhile is not an error.
+ */
+export async function abortUploads(
+  client: S3Client,
+  bucket: string,
+  prefix: string,
+  since: number,
+  isName?: (name: string) => boolean,
+): Promise<number> {
+  let removed = 0;
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await client.send(
+      new ListMultipartUploadsCommand({
+        Bucket: bucket,
+        ...(prefix ? { Prefix: prefix } : {}),
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
+      }),
+    );
+    for (const u of page.Uploads ?? []) {
+      if (!u.Key?.startsWith(prefix) || !u.UploadId) continue;
+      if (u.Initiated && u.Initiated.getTime() < since) continue;
+      if (isName && !isName(u.Key.slice(prefix.length))) continue;
+      try {
+        await client.send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }),
+        );
+        removed++;
+      } catch (err) {
+        if (!isNotFound(err)) throw err; // completed or aborted meanwhile
+      }
+    }
+    if (!page.IsTruncated || !(page.NextKeyMarker || page.NextUploadIdMarker)) break;
+    keyMarker = page.NextKeyMarker;
+    uploadIdMarker = page.NextUploadIdMarker;
+  }
+  return removed;
 }

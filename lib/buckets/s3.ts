@@ -3,6 +3,8 @@
 // Configuration (the standard AWS environment) and the SDK client: s3-client.ts.
 //
 // Writes are atomic: an object becomes visible only as a whole, never partially.
+// - Small objects the copy received whole (≤ 256 KiB): one PutObject of a buffer with the copy's checksum as its
+//   header (s3-small.ts).
 // - Up to FERRY_S3_MULTIPART_THRESHOLD (64 MiB) with a known length: one streaming PutObject. The commit guard
 //   (wire.ts) holds the last chunk back until beforeCommit (the length check) has passed, so a body that fails it
 //   never completes on the server; the request is aborted and S3 discards it. The SDK computes a SHA-256 while
@@ -18,14 +20,12 @@
 // replayed; the SDK does not retry it, and the copy batch's retry policy does.
 import type { Readable } from 'node:stream';
 import {
-  AbortMultipartUploadCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -41,8 +41,9 @@ import {
   type S3Settings,
 } from './s3-client.js';
 import { checksumMismatch, parseChecksum } from '../checksum.js';
-import { s3Algorithm, storedChecksum } from './s3-checksum.js';
-import { putMultipart, type MultipartUpload } from './s3-multipart.js';
+import { s3Algorithm, storedChecksum, type StoredChecksums } from './s3-checksum.js';
+import { S3_SMALL_MAX, wholePut } from './s3-small.js';
+import { abortUploads, putMultipart, type MultipartUpload } from './s3-multipart.js';
 import { openS3Ranged } from './s3-ranged.js';
 import type {
   Bucket,
@@ -51,6 +52,7 @@ import type {
   CleanupOptions,
   ListPage,
   ObjectInfo,
+  PutBytesOptions,
   PutOptions,
   RangedOptions,
   RangedWriter,
@@ -67,6 +69,7 @@ const CLEANUP_SKEW_MS = 60_000;
 export class S3Bucket implements Bucket {
   readonly uri: string;
   readonly client: S3Client;
+  readonly putBytesMax = S3_SMALL_MAX;
   private readonly settings: S3Settings;
   /** AIStore's S3 front end keeps no user metadata and treats `?tagging` as a plain PUT (it would overwrite). */
   private isAis: Promise<boolean> | undefined;
@@ -238,36 +241,13 @@ export class S3Bucket implements Bucket {
    */
   async cleanupJob(_jobId: string, opts: CleanupOptions = {}): Promise<{ removed: number }> {
     if (opts.startedAtMs === undefined) return { removed: 0 };
-    const since = opts.startedAtMs - CLEANUP_SKEW_MS;
-    let removed = 0;
-    let keyMarker: string | undefined;
-    let uploadIdMarker: string | undefined;
-    for (;;) {
-      const page = await this.client.send(
-        new ListMultipartUploadsCommand({
-          Bucket: this.bucket,
-          ...(this.prefix ? { Prefix: this.prefix } : {}),
-          ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-          ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
-        }),
-      );
-      for (const u of page.Uploads ?? []) {
-        if (!u.Key?.startsWith(this.prefix) || !u.UploadId) continue;
-        if (u.Initiated && u.Initiated.getTime() < since) continue;
-        if (opts.isName && !opts.isName(u.Key.slice(this.prefix.length))) continue;
-        try {
-          await this.client.send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
-          );
-          removed++;
-        } catch (err) {
-          if (!isNotFound(err)) throw err; // completed or aborted meanwhile
-        }
-      }
-      if (!page.IsTruncated || !(page.NextKeyMarker || page.NextUploadIdMarker)) break;
-      keyMarker = page.NextKeyMarker;
-      uploadIdMarker = page.NextUploadIdMarker;
-    }
+    const removed = await abortUploads(
+      this.client,
+      this.bucket,
+      this.prefix,
+      opts.startedAtMs - CLEANUP_SKEW_MS,
+      opts.isName,
+    );
     return { removed };
   }
 
@@ -303,16 +283,33 @@ export class S3Bucket implements Bucket {
     const checked = state.checked;
     if (!checked) throw new Error(`internal: ${this.uri}/${name} committed before its length check ran`);
     const { bytes, ...sums } = checked;
+    await this.afterSinglePut(name, res, own, sums);
+    return { name, size: bytes, meta: { ...opts.meta, ...sums } };
+  }
+
+  /** A small object received whole and hashed by the copy: one PutObject of a buffer (s3-small.ts). */
+  async putBytes(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo> {
+    const { input, own, sums } = wholePut(this.bucket, this.key(name), chunks, opts);
+    const res = await this.client.send(new PutObjectCommand(input), { abortSignal: opts.signal });
+    await this.afterSinglePut(name, res, own, sums);
+    return { name, size: opts.bytes, meta: { ...opts.meta } };
+  }
+
+  private async afterSinglePut(
+    name: string,
+    res: StoredChecksums,
+    own: boolean,
+    sums: { sha256?: string; checksum?: string },
+  ): Promise<void> {
     const stored = storedChecksum(res);
     if (own && stored && sums.checksum && stored !== sums.checksum) {
-      // The server validated the SDK's checksum, so the bytes S3 has are the bytes the SDK read; a different
-      // digest here means they are not the bytes ferry hashed. Never leave such an object behind.
+      // The server validated the checksum it was sent, so the bytes S3 has are the bytes the SDK read; a
+      // different digest here means they are not the bytes ferry hashed. Never leave such an object behind.
       await this.delete(name).catch(() => undefined);
       throw checksumMismatch(`${this.uri}/${name}: S3 stored it (object removed)`, sums.checksum, stored);
     }
     // md5 is not an S3 checksum of a streamed object: recorded as a tag, like a multipart object's sha256.
     if (!own && sums.checksum) await this.tagChecksums(name, sums);
-    return { name, size: bytes, meta: { ...opts.meta, ...sums } };
   }
 
   private putMultipart(name: string, body: Readable, opts: PutOptions): Promise<ObjectInfo> {

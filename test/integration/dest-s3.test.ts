@@ -21,6 +21,7 @@ import {
 import { startMinio, type MinioServer } from '../../devserver/minio.js';
 import { freePort } from '../../devserver/process.js';
 import { ChecksumAlgos, createHasher } from '../../lib/checksum.js';
+import { classifyError } from '../../lib/classify-error.js';
 import { CLI, cliEnv, ferry, rmrf, tempDir, crc32cFile } from '../helpers/exec.js';
 import {
   SEED_NAMES,
@@ -116,10 +117,15 @@ describe('s3:// on MinIO', () => {
     assert.match(h.ETag ?? '', /-5"$/);
   });
 
-  test('--checksum: every algorithm end to end, single PUT and multipart; S3 keeps the CRCs itself', async (t) => {
+  test('--checksum: every algorithm end to end, small (whole), single PUT and multipart; S3 keeps the CRCs itself', async (t) => {
     const src = tempDir('s3-sums-src');
     t.after(() => rmrf(src));
-    const files = { 'one.bin': randomBytes(1 << 20), 'multi.bin': randomBytes(11 * (1 << 20) + 5) };
+    // small.bin is received whole and sent as one buffer with the copy's checksum header (s3-small.ts).
+    const files = {
+      'one.bin': randomBytes(1 << 20),
+      'multi.bin': randomBytes(11 * (1 << 20) + 5),
+      'small.bin': randomBytes(100_000),
+    };
     for (const [n, b] of Object.entries(files)) writeFileSync(join(src, n), b);
     const env = s3Env({ FERRY_S3_MULTIPART_THRESHOLD: '5MiB', FERRY_S3_PART_SIZE: '5MiB' });
     const url = await serve(t, src, env);
@@ -129,7 +135,7 @@ describe('s3:// on MinIO', () => {
           'job',
           'start',
           'download',
-          `${url}{one,multi}.bin`,
+          `${url}{one,multi,small}.bin`,
           `s3://sums/${algo}/`,
           '--wait',
           '-q',
@@ -139,7 +145,7 @@ describe('s3:// on MinIO', () => {
         env,
       );
       assert.equal(r.code, 0, r.stderr + r.stdout);
-      assert.deepEqual(counts(r), { copied: 2, skipped: 0, failed: 0, total: 2 }, algo);
+      assert.deepEqual(counts(r), { copied: 3, skipped: 0, failed: 0, total: 3 }, algo);
       for (const [n, data] of Object.entries(files)) {
         const key = `${algo}/${n}`;
         assert.ok(data.equals(await getBytes('sums', key)), `${key} bytes`);
@@ -159,7 +165,7 @@ describe('s3:// on MinIO', () => {
           const v = algo === 'crc32c' ? h.ChecksumCRC32C : h.ChecksumCRC64NVME;
           assert.equal(b64hex(v), await hex(algo), key);
         } else if (algo === 'sha256') {
-          if (n === 'one.bin') assert.equal(b64hex(h.ChecksumSHA256), await hex('sha256'), key);
+          if (n !== 'multi.bin') assert.equal(b64hex(h.ChecksumSHA256), await hex('sha256'), key);
           else assert.equal(tag('ferry-sha256'), await hex('sha256'), `${key}: tagged`);
         } else if (algo === 'md5') {
           assert.equal(tag('ferry-checksum'), `md5:${await hex('md5')}`, `${key}: tagged`);
@@ -181,12 +187,67 @@ describe('s3:// on MinIO', () => {
         const kept =
           algo !== 'none'
             ? `${algo}:${await hex(algo)}`
-            : n === 'one.bin'
+            : n !== 'multi.bin'
               ? `crc32c:${await hex('crc32c')}`
               : undefined;
         assert.equal(info?.meta?.checksum, kept, key);
       }
     }
+  });
+
+  test('a small object sent whole: S3 verifies the checksum header it gets and refuses one that does not match', async () => {
+    const { S3Bucket } = await import('../../lib/buckets/s3.js');
+    process.env.AWS_ACCESS_KEY_ID = minio.accessKey;
+    process.env.AWS_SECRET_ACCESS_KEY = minio.secretKey;
+    const bucket = new S3Bucket('whole', '', {
+      endpoint: minio.endpoint,
+      region: minio.region,
+      forcePathStyle: true,
+      multipartThreshold: 64 << 20,
+      partSize: 8 << 20,
+      queueSize: 4,
+    });
+    await bucket.ensure();
+    const data = randomBytes(70_000);
+    const other = randomBytes(70_000);
+    const digest = async (algo: (typeof ChecksumAlgos)[number], b: Buffer) => {
+      const h = await createHasher(algo);
+      h.update(b);
+      return h.digest();
+    };
+    for (const algo of ['crc32c', 'crc64nvme', 'sha256', 'md5'] as const) {
+      const meta = (hex: string) => ({
+        sourceUrl: 'http://origin/x',
+        jobId: 'job-whole',
+        checksum: `${algo}:${hex}`,
+        ...(algo === 'sha256' ? { sha256: hex } : {}),
+      });
+      // Two chunks, as the origin's reads deliver them.
+      const chunks = [data.subarray(0, 1000), data.subarray(1000)];
+      await bucket.putBytes(`${algo}/good`, chunks, {
+        meta: meta(await digest(algo, data)),
+        bytes: data.length,
+      });
+      assert.ok(data.equals(await getBytes('whole', `${algo}/good`)), `${algo}: bytes`);
+      assert.equal(
+        (await bucket.head(`${algo}/good`))?.meta?.checksum,
+        `${algo}:${await digest(algo, data)}`,
+      );
+      // The header says another object's digest: the server refuses the PUT, and nothing is stored.
+      const err = await bucket
+        .putBytes(`${algo}/bad`, [data], { meta: meta(await digest(algo, other)), bytes: data.length })
+        .then(
+          () => assert.fail(`${algo}: a wrong checksum was accepted`),
+          (e: unknown) => e,
+        );
+      assert.equal(
+        classifyError(err).retryable,
+        true,
+        `${algo}: corrupted in transit is retried: ${String(err)}`,
+      );
+      assert.equal(await bucket.head(`${algo}/bad`), null, `${algo}: nothing stored`);
+    }
+    bucket.client.destroy();
   });
 
   test('seed scenario: sizes and sha256 match, by ferry and by the AWS SDK; skip-existing re-run copies 0', async (t) => {
