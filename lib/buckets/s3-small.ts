@@ -56,6 +56,18 @@ export function wholePut(bucket: string, key: string, chunks: Buffer[], opts: Pu
   };
 }
 
+/** The same request as HTTP headers, for s3-direct.ts. */
+export function wireHeaders(input: PutObjectCommandInput): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (input.ContentType) out['content-type'] = input.ContentType;
+  for (const [k, v] of Object.entries(input.Metadata ?? {})) out[`x-amz-meta-${k.toLowerCase()}`] = v;
+  if (input.ChecksumCRC32C) out['x-amz-checksum-crc32c'] = input.ChecksumCRC32C;
+  if (input.ChecksumCRC64NVME) out['x-amz-checksum-crc64nvme'] = input.ChecksumCRC64NVME;
+  if (input.ChecksumSHA256) out['x-amz-checksum-sha256'] = input.ChecksumSHA256;
+  if (input.ContentMD5) out['content-md5'] = input.ContentMD5;
+  return out;
+}
+
 function crc32cBase64(body: Buffer): string {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(crc32c(body) >>> 0);

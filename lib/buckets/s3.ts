@@ -42,7 +42,8 @@ import {
 } from './s3-client.js';
 import { checksumMismatch, parseChecksum } from '../checksum.js';
 import { s3Algorithm, storedChecksum, type StoredChecksums } from './s3-checksum.js';
-import { S3_SMALL_MAX, wholePut } from './s3-small.js';
+import { S3_SMALL_MAX, wholePut, wireHeaders } from './s3-small.js';
+import { DirectPut } from './s3-direct.js';
 import { abortUploads, putMultipart, type MultipartUpload } from './s3-multipart.js';
 import { openS3Ranged } from './s3-ranged.js';
 import type {
@@ -73,6 +74,7 @@ export class S3Bucket implements Bucket {
   private readonly settings: S3Settings;
   /** AIStore's S3 front end keeps no user metadata and treats `?tagging` as a plain PUT (it would overwrite). */
   private isAis: Promise<boolean> | undefined;
+  private directPut: DirectPut | undefined;
 
   constructor(
     readonly bucket: string,
@@ -290,7 +292,10 @@ export class S3Bucket implements Bucket {
   /** A small object received whole and hashed by the copy: one PutObject of a buffer (s3-small.ts). */
   async putBytes(name: string, chunks: Buffer[], opts: PutBytesOptions): Promise<ObjectInfo> {
     const { input, own, sums } = wholePut(this.bucket, this.key(name), chunks, opts);
-    const res = await this.client.send(new PutObjectCommand(input), { abortSignal: opts.signal });
+    const direct = await this.direct();
+    const res = direct
+      ? await direct.put(input.Key!, input.Body as Buffer, wireHeaders(input), opts.signal)
+      : await this.client.send(new PutObjectCommand(input), { abortSignal: opts.signal });
     await this.afterSinglePut(name, res, own, sums);
     return { name, size: opts.bytes, meta: { ...opts.meta } };
   }
@@ -366,6 +371,18 @@ export class S3Bucket implements Bucket {
   }
 
   /** Whether the endpoint is AIStore's S3 front end: its HeadBucket names the region `ais`. */
+  /** The SDK-free PUT (s3-direct.ts), for an endpoint given explicitly that is not AIStore's front end. */
+  private async direct(): Promise<DirectPut | undefined> {
+    if (!this.settings.endpoint || (await this.aisFrontEnd())) return undefined;
+    return (this.directPut ??= new DirectPut({
+      endpoint: this.settings.endpoint,
+      bucket: this.bucket,
+      region: this.settings.region,
+      forcePathStyle: this.settings.forcePathStyle,
+      credentials: () => this.client.config.credentials(),
+    }));
+  }
+
   private aisFrontEnd(): Promise<boolean> {
     this.isAis ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
       (r) => r.BucketRegion === 'ais',

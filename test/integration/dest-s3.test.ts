@@ -229,6 +229,8 @@ describe('s3:// on MinIO', () => {
         bytes: data.length,
       });
       assert.ok(data.equals(await getBytes('whole', `${algo}/good`)), `${algo}: bytes`);
+      // An endpoint given explicitly that is not AIStore: sent without the SDK's pipeline (s3-direct.ts).
+      assert.ok(Reflect.get(bucket, 'directPut'), 'the SDK-free PUT was used');
       assert.equal(
         (await bucket.head(`${algo}/good`))?.meta?.checksum,
         `${algo}:${await digest(algo, data)}`,
