@@ -373,7 +373,8 @@ export class S3Bucket implements Bucket {
   /** Whether the endpoint is AIStore's S3 front end: its HeadBucket names the region `ais`. */
   /** The SDK-free PUT (s3-direct.ts), for an endpoint given explicitly that is not AIStore's front end. */
   private async direct(): Promise<DirectPut | undefined> {
-    if (!this.settings.endpoint || (await this.aisFrontEnd())) return undefined;
+    // A failed check (isAis reset, asked again next time) is no answer: the SDK meanwhile.
+    if (!this.settings.endpoint || (await this.aisFrontEnd()) || this.isAis === undefined) return undefined;
     return (this.directPut ??= new DirectPut({
       endpoint: this.settings.endpoint,
       bucket: this.bucket,
