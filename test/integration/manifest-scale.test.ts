@@ -6,10 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { JobOptionsSchema, type MigrationInput, type MigrationReport } from '../../common/schemas.js';
-import { migrationWorkflow } from '../../workflows/index.js';
-import { FerryHarness, compareTrees, listFiles, makeDataset } from '../helpers/cli.js';
+import { compareTrees, listFiles } from '../helpers/cli.js';
+import { listedRuns, runJob, scaleOptions, scaleSource } from '../helpers/scale.js';
 
 const OBJECTS = 100_000;
 const DIRS = 100;
@@ -21,43 +19,26 @@ test(
   `a ${OBJECTS}-line manifest through a real job: every object, each run within budget`,
   { timeout: 1_800_000 },
   async (t) => {
-    const h = new FerryHarness(t, 'mf-scale');
-    const src = join(h.dir, 'src');
     const name = (i: number) => `d${String(i % DIRS).padStart(3, '0')}/o ${String(i).padStart(6, '0')}.bin`;
-    const { names } = makeDataset(src, { count: OBJECTS, name, size: 16, seed: 3 });
+    const { h, src, names } = scaleSource(t, 'mf-scale', OBJECTS, name, 3);
     const manifest = join(h.dir, 'manifest.tsv');
     writeFileSync(manifest, names.map((n) => `${n}\t16\n`).join(''));
     const { url } = await h.serve(src);
     await h.worker();
     const bucket = join(h.dir, 'bucket');
-    const t0 = Date.now();
-    const client = await h.temporal();
     const jobId = `dnl-mf-scale-${h.taskQueue.slice(-12)}`;
-    const input = {
+    const { client, report, seconds } = await runJob(h, jobId, {
       source: { kind: 'manifest', baseUrl: `${url}/`, manifest: { uri: `file://${manifest}` } },
       destination: bucket,
-      options: JobOptionsSchema.parse({
-        batchSize: BATCH,
-        maxConns: 32,
-        window: 8,
-        continueAsNewAtEvents: THRESHOLD,
-      }),
-    } satisfies MigrationInput;
-    const handle = await client.workflow.start(migrationWorkflow, {
-      workflowId: jobId,
-      taskQueue: h.taskQueue,
-      args: [input],
+      options: scaleOptions(BATCH, THRESHOLD),
     });
-    const report: MigrationReport = await handle.result();
-    const seconds = (Date.now() - t0) / 1000;
     assert.equal(report.state, 'completed');
     assert.equal(report.total, OBJECTS);
     assert.equal(report.totals.copied, OBJECTS);
     const present = await listFiles(bucket, { skip: ['.ferry'] });
     assert.equal(present.length, OBJECTS);
 
-    const runs: WorkflowExecutionInfo[] = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` })) runs.push(wf);
+    const runs = await listedRuns(client, jobId, report.runs);
     const lengths = runs.map((w) => w.historyLength);
     const largest = Math.max(...lengths);
     console.log(

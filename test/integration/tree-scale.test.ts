@@ -5,10 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { JobOptionsSchema, type MigrationInput, type MigrationReport } from '../../common/schemas.js';
-import { migrationWorkflow } from '../../workflows/index.js';
-import { FerryHarness, compareTrees, listFiles, makeDataset } from '../helpers/cli.js';
+import { compareTrees, listFiles } from '../helpers/cli.js';
+import { listedRuns, runJob, scaleOptions, scaleSource } from '../helpers/scale.js';
 
 const OBJECTS = 100_000;
 const DIRS = 100;
@@ -20,49 +18,23 @@ test(
   `a whole tree of ${OBJECTS} files walked through a real job: every file, each run within budget`,
   { timeout: 1_800_000 },
   async (t) => {
-    const h = new FerryHarness(t, 'tree-scale');
-    const src = join(h.dir, 'src');
     const name = (i: number) => `d ${String(i % DIRS).padStart(3, '0')}/f ${String(i).padStart(6, '0')}.bin`;
-    const { names } = makeDataset(src, { count: OBJECTS, name, size: 16, seed: 4 });
+    const { h, src, names } = scaleSource(t, 'tree-scale', OBJECTS, name, 4);
     const { url } = await h.serve(src);
     await h.worker();
     const bucket = join(h.dir, 'bucket');
-    const t0 = Date.now();
-    const client = await h.temporal();
-    const jobId = `pre-tree-scale-${h.taskQueue.slice(-12)}`;
-    const input = {
+    const { client, report, seconds } = await runJob(h, `pre-tree-scale-${h.taskQueue.slice(-12)}`, {
       source: { kind: 'listing', baseUrl: `${url}/` },
       destination: bucket,
-      options: JobOptionsSchema.parse({
-        batchSize: BATCH,
-        maxConns: 32,
-        window: 8,
-        continueAsNewAtEvents: THRESHOLD,
-      }),
-    } satisfies MigrationInput;
-    const handle = await client.workflow.start(migrationWorkflow, {
-      workflowId: jobId,
-      taskQueue: h.taskQueue,
-      args: [input],
+      options: scaleOptions(BATCH, THRESHOLD),
     });
-    const report: MigrationReport = await handle.result();
-    const seconds = (Date.now() - t0) / 1000;
     assert.equal(report.state, 'completed', JSON.stringify(report.failures.slice(0, 5)));
     assert.equal(report.total, OBJECTS);
     assert.equal(report.totals.copied, OBJECTS);
     const present = await listFiles(bucket, { skip: ['.ferry'] });
     assert.equal(present.length, OBJECTS);
 
-    // Visibility lags the result: wait until every run of the job is listed.
-    let runs: WorkflowExecutionInfo[] = [];
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      runs = [];
-      for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` })) runs.push(wf);
-      if (runs.length >= report.runs && runs.some((w) => w.status.name === 'COMPLETED')) break;
-      if (Date.now() > deadline) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const runs = await listedRuns(client, `pre-tree-scale-${h.taskQueue.slice(-12)}`, report.runs);
     const lengths = runs.map((w) => w.historyLength);
     const largest = Math.max(...lengths);
     console.log(
