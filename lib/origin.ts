@@ -8,10 +8,10 @@ import type { Hasher } from './checksum.js';
 import { httpStatusError } from './classify-error.js';
 import { getWhole, type WholeOrStream } from './origin-whole.js';
 import { headerOf, originHeadFrom, type OriginHead } from './origin-head.js';
-
-export { originHeadFrom, type OriginHead };
 import type { HostLimiter } from './host-limit.js';
 import { originAuth } from './origin-auth.js';
+
+export type { OriginHead };
 
 export interface OriginOptions {
   /**

@@ -18,6 +18,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Agent, request } from 'undici';
+import { headerOf } from '../origin-head.js';
 import type { StoredChecksums } from './s3-checksum.js';
 
 export interface DirectTarget {
@@ -117,10 +118,7 @@ export class DirectPut {
       });
     }
     await res.body.dump();
-    const h = (n: string) => {
-      const v = res.headers[n];
-      return Array.isArray(v) ? v[0] : v;
-    };
+    const h = (n: string) => headerOf(res.headers, n);
     return {
       ChecksumCRC32C: h('x-amz-checksum-crc32c'),
       ChecksumCRC64NVME: h('x-amz-checksum-crc64nvme'),
