@@ -1,4 +1,4 @@
-// What the scale tests (manifest-scale, tree-scale) share: run one migration on the harness's worker and wait
+// What the scale and history tests share: run one migration on the harness's worker and wait
 // for its report, then list every run of it from the server's visibility store.
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import {

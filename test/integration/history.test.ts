@@ -11,10 +11,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { JobOptionsSchema, type MigrationInput, type MigrationReport } from '../../common/schemas.js';
 import { migrationWorkflow } from '../../workflows/index.js';
 import { FerryHarness, makeDataset } from '../helpers/cli.js';
+import { listedRuns } from '../helpers/scale.js';
 
 const OBJECTS = 5000;
 /** The lowered threshold (the schema bounds it to 200..4000) and small batches: many activities per run. */
@@ -68,17 +68,7 @@ test(
     assert.equal(present.size, OBJECTS);
     for (let i = 0; i < OBJECTS; i++) if (!present.has(name(i))) assert.fail(`missing ${name(i)}`);
 
-    // Every run of the workflow, from the server's visibility store. It is eventually consistent: wait (on
-    // state, with a generous bound) until it lists as many runs as the report counts, the last completed.
-    let runs: WorkflowExecutionInfo[] = [];
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      runs = [];
-      for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` })) runs.push(wf);
-      if (runs.length >= report.runs && runs.some((w) => w.status.name === 'COMPLETED')) break;
-      if (Date.now() > deadline) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const runs = await listedRuns(client, jobId, report.runs);
     const lengths = runs.map((w) => w.historyLength);
     const largest = Math.max(...lengths);
     console.log(

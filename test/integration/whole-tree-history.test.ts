@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { JobOptionsSchema, type MigrationInput, type MigrationReport } from '../../common/schemas.js';
 import { migrationWorkflow } from '../../workflows/index.js';
 import { FerryHarness, listFiles, makeDataset } from '../helpers/cli.js';
+import { listedRuns } from '../helpers/scale.js';
 
 const DIRS = 20;
 const PER_DIR = 100;
@@ -52,15 +52,7 @@ test(
     const present = (await listFiles(bucket, { skip: ['.ferry'] })).sort();
     assert.deepEqual(present, [...names].sort());
 
-    let runs: WorkflowExecutionInfo[] = [];
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      runs = [];
-      for await (const wf of client.workflow.list({ query: `WorkflowId = '${jobId}'` })) runs.push(wf);
-      if (runs.length >= report.runs && runs.some((w) => w.status.name === 'COMPLETED')) break;
-      if (Date.now() > deadline) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    const runs = await listedRuns(client, jobId, report.runs);
     const lengths = runs.map((w) => w.historyLength);
     const largest = Math.max(...lengths);
     const events = lengths.reduce((a, b) => a + b, 0);
