@@ -200,8 +200,24 @@ test('full disk on a local bucket: DestinationFull reported, never retried, noth
   for (const n of names) writeFileSync(join(src, n), randomBytes(512 * 1024));
   const bucket = join(mnt, 'bucket');
   const env = cliEnv();
+  // One object at a time: with many in flight, the disk can fill while every one of them is part-written, and
+  // then none fits (seen in CI 2026-12-01: copied 0). One at a time, the first ~11 fit whatever the timing, each
+  // one that does not is removed (freeing its space for the report part), and the rest fail DestinationFull.
   const run = await ferry(
-    ['migrate', src, bucket, '--template', 'big-{00..23}.bin', '--retries', '3', '-q'],
+    [
+      'migrate',
+      src,
+      bucket,
+      '--template',
+      'big-{00..23}.bin',
+      '--retries',
+      '3',
+      '--max-conns',
+      '1',
+      '--window',
+      '1',
+      '-q',
+    ],
     env,
   );
   assert.equal(run.code, 3, `finished with failures\n${run.stdout}\n${run.stderr}`);
