@@ -147,6 +147,8 @@ const S3_FULL = new Set(['QuotaExceeded', 'XMinioStorageFull', 'XMinioAdminBucke
 /** 4xx that a later attempt can get past: slow or cut bodies, corrupted bytes, throttling, a concurrent cleanup. */
 const S3_TRANSIENT = new Set([
   'BadDigest',
+  // MinIO's answer (status 499) when the request's connection broke before it was served: a partition mid-PUT.
+  'ClientDisconnected',
   'IncompleteBody',
   'InvalidDigest',
   'NoSuchUpload',
@@ -174,7 +176,7 @@ function classifyS3(e: {
   if (name === 'NoSuchBucket') return { type: ErrorType.DestinationNotFound, retryable: false, message };
   if (S3_FULL.has(name) || status === 507)
     return { type: ErrorType.DestinationFull, retryable: false, message };
-  if (S3_TRANSIENT.has(name) || status === 408 || status === 429 || (status ?? 500) >= 500)
+  if (S3_TRANSIENT.has(name) || status === 408 || status === 429 || status === 499 || (status ?? 500) >= 500)
     return { type: ErrorType.DestinationUnavailable, retryable: true, message };
   return { type: ErrorType.DestinationRejected, retryable: false, message };
 }

@@ -12,12 +12,14 @@
 // Only for endpoints given explicitly (MinIO, Ceph and other S3-compatible stores) and not for AIStore's S3 front
 // end (s3.ts decides): AWS itself keeps the SDK, with its regional and virtual-host addressing and its region
 // redirects. Errors carry the S3 error code as `name` and the status as `$metadata.httpStatusCode`, like the
-// SDK's, so classify-error.ts types them the same way; throttling and 5xx are retried here (the body can be
-// replayed) with backoff, 3 attempts, as the SDK's standard retry does.
+// SDK's, so classify-error.ts types them the same way; what it calls transient (throttling, 5xx, a broken
+// connection, MinIO's ClientDisconnected) is retried here (the body can be replayed) with backoff, 3 attempts, as
+// the SDK's standard retry does.
 import { createHash, createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Agent, request } from 'undici';
+import { classifyError } from '../classify-error.js';
 import { headerOf } from '../origin-head.js';
 import type { StoredChecksums } from './s3-checksum.js';
 
@@ -140,12 +142,9 @@ function encodeKey(key: string): string {
     .join('/');
 }
 
-/** What is worth sending again: throttling, a 5xx, a connection that broke. */
+/** What is worth sending again: what classify-error.ts calls transient, so both retry layers agree. */
 function replayable(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500 || e.name === 'SlowDown' || e.name === 'RequestTimeout';
-  return /^(ECONNRESET|EPIPE|ECONNREFUSED|UND_ERR_SOCKET|UND_ERR_CLOSED)$/.test(e.code ?? '');
+  return classifyError(err).retryable;
 }
 
 /** The signer's hash (Node's crypto): a plain SHA-256, or an HMAC when given a key. */

@@ -182,6 +182,14 @@ describe('destination errors', () => {
     ['slow body', s3('RequestTimeout', 400), ErrorType.DestinationUnavailable, true],
     ['bytes damaged', s3('XAmzContentChecksumMismatch', 400), ErrorType.DestinationUnavailable, true],
     ['upload aborted meanwhile', s3('NoSuchUpload', 404), ErrorType.DestinationUnavailable, true],
+    // Seen in CI: a partition mid-PUT, answered by MinIO once the link came back.
+    [
+      'connection broke mid-PUT (MinIO)',
+      s3('ClientDisconnected', 499),
+      ErrorType.DestinationUnavailable,
+      true,
+    ],
+    ['499 without a code', s3('Http499', 499), ErrorType.DestinationUnavailable, true],
     ['throttled', s3('SlowDown', 503), ErrorType.DestinationUnavailable, true],
     ['MinIO full', s3('XMinioStorageFull', 507), ErrorType.DestinationFull, false],
     ['connect timeout', s3('TimeoutError'), ErrorType.DestinationUnavailable, true],
