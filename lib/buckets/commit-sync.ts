@@ -13,8 +13,7 @@ import {
   writevSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { setMetaXattrSync } from './local-meta.js';
-import type { Sidecar } from './local.js';
+import { metaText, setMetaXattrSync } from './local-meta.js';
 import type { ObjectMeta } from './types.js';
 
 export interface SyncCommit {
@@ -43,12 +42,7 @@ export function commitSync(c: SyncCommit): SyncCommitted {
     const st = fstatSync(fd);
     closeSync(fd);
     fd = undefined;
-    const text = JSON.stringify({
-      ...c.meta,
-      size: c.bytes,
-      ino: st.ino,
-      mtimeMs: st.mtimeMs,
-    } satisfies Sidecar);
+    const text = metaText(c.meta, c.bytes, st);
     // Metadata first, data rename last: the rename is the commit point.
     const xattr = c.xattr ? setMetaXattrSync(c.tmp, text) : 'unsupported';
     if (xattr !== 'set') writeSidecarSync(c.sidecar, text);

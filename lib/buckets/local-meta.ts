@@ -15,10 +15,26 @@
 // attribute first and then the sidecar, so objects written by older releases keep their metadata.
 import { createRequire } from 'node:module';
 import type * as Xattr from '@napi-rs/xattr';
+import type { ObjectMeta } from './types.js';
 
 type XattrLib = typeof Xattr;
 
 export const XATTR_NAME = 'user.ferry';
+
+/** What is stored as an object's metadata, in the attribute or the sidecar alike. */
+export interface StoredMeta extends ObjectMeta {
+  size: number;
+  /** Inode of the data file this metadata describes: a sidecar left by a crash before the rename never
+   * vouches for an older file under the same name (an attribute cannot: it belongs to the inode). */
+  ino: number;
+  /** Its mtime: a rewrite in place keeps the inode (and perhaps the size) but not the mtime, which rename keeps. */
+  mtimeMs: number;
+}
+
+/** The metadata's stored text, for the temp file `st` describes (every commit path writes the same JSON). */
+export function metaText(meta: ObjectMeta, size: number, st: { ino: number; mtimeMs: number }): string {
+  return JSON.stringify({ ...meta, size, ino: st.ino, mtimeMs: st.mtimeMs } satisfies StoredMeta);
+}
 
 const lib: XattrLib | undefined = (() => {
   try {

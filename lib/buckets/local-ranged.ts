@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { createHasher } from '../checksum.js';
 import type { RangedProgress } from '../range-resume.js';
 import { unwritten } from './commit-sync.js';
-import type { LocalBucket, Sidecar } from './local.js';
+import type { LocalBucket } from './local.js';
+import { metaText } from './local-meta.js';
 import type { Committed, ObjectInfo, RangedOptions, RangedWriter } from './types.js';
 
 export async function openLocalRanged(
@@ -82,8 +83,7 @@ export async function openLocalRanged(
         const st = await stat(tmp);
         const final = bucket.path(name);
         await bucket.mkdirOnce(dirname(final));
-        const sidecar: Sidecar = { ...opts.meta, ...sums, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
-        await bucket.recordMeta(tmp, name, JSON.stringify(sidecar));
+        await bucket.recordMeta(tmp, name, metaText({ ...opts.meta, ...sums }, bytes, st));
         await rename(tmp, final);
         return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, ...sums } };
       } catch (err) {

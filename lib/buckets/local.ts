@@ -25,7 +25,7 @@ import { openLocalRanged } from './local-ranged.js';
 import { SYNC_BACKOFF_MS, SlowCommits } from './slow-commits.js';
 import { commitThread, ownedCopy } from './commit-thread.js';
 import { commitSync } from './commit-sync.js';
-import { getMetaXattr, setMetaXattr, xattrLoaded } from './local-meta.js';
+import { type StoredMeta, getMetaXattr, metaText, setMetaXattr, xattrLoaded } from './local-meta.js';
 import { trace } from '../trace.js';
 import type {
   Bucket,
@@ -43,15 +43,6 @@ import type {
 const STATE_DIR = '.ferry';
 /** Bodies up to this size are buffered and committed synchronously (memory: this × concurrent transfers). */
 const SMALL_OBJECT_MAX = 256 * 1024;
-
-export interface Sidecar extends ObjectMeta {
-  size: number;
-  /** Inode of the data file this metadata describes: a sidecar left by a crash before the rename never
-   * vouches for an older file under the same name (an attribute cannot: it belongs to the inode). */
-  ino: number;
-  /** Its mtime: a rewrite in place keeps the inode (and perhaps the size) but not the mtime, which rename keeps. */
-  mtimeMs: number;
-}
 
 export class LocalBucket implements Bucket {
   readonly uri: string;
@@ -123,10 +114,9 @@ export class LocalBucket implements Bucket {
       });
       const { bytes, ...sums } = opts.beforeCommit();
       const st = await stat(tmp);
-      const sidecar: Sidecar = { ...opts.meta, ...sums, size: bytes, ino: st.ino, mtimeMs: st.mtimeMs };
       await this.mkdirOnce(dirname(final));
       // Metadata first, data rename last: the rename is the commit point.
-      await this.recordMeta(tmp, name, JSON.stringify(sidecar));
+      await this.recordMeta(tmp, name, metaText({ ...opts.meta, ...sums }, bytes, st));
       await rename(tmp, final);
       return { name, size: bytes, mtimeMs: st.mtimeMs, meta: { ...opts.meta, ...sums } };
     } catch (err) {
@@ -305,7 +295,7 @@ export class LocalBucket implements Bucket {
     return join(this.root, STATE_DIR, 'meta', ...name.split('/')) + '.json';
   }
 
-  private async readSidecar(name: string): Promise<Sidecar | undefined> {
+  private async readSidecar(name: string): Promise<StoredMeta | undefined> {
     try {
       return parseMeta(await readFile(this.sidecarPath(name), 'utf8'));
     } catch {
@@ -341,11 +331,11 @@ export class LocalBucket implements Bucket {
 // --- helpers ---
 
 /** Stored metadata (attribute or sidecar), or undefined when absent or not ferry's JSON. */
-function parseMeta(text: string | undefined): Sidecar | undefined {
+function parseMeta(text: string | undefined): StoredMeta | undefined {
   if (text === undefined) return undefined;
   try {
     const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' ? (v as Sidecar) : undefined;
+    return v && typeof v === 'object' ? (v as StoredMeta) : undefined;
   } catch {
     return undefined;
   }
