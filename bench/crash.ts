@@ -115,6 +115,7 @@ async function once(o: CrashOptions, client: Client, i: number, kind: CrashRun['
       worker.kill('SIGKILL');
       const tk = performance.now();
       killedAt = committed();
+      o.log(`crash: kill at ${((tk - t0) / 1000).toFixed(1)} s after the start (launcher pid ${worker.pid})`);
       await new Promise((r) =>
         worker.exitCode !== null || worker.signalCode !== null ? r(0) : worker.once('exit', r),
       );
@@ -151,6 +152,24 @@ async function once(o: CrashOptions, client: Client, i: number, kind: CrashRun['
 }
 
 /** Pauses of more than a second in a job's history: where a crash's cost went (what waited, for how long). */
+interface HistoryEvent {
+  eventTime?: { seconds?: unknown; nanos?: number };
+  eventType?: unknown;
+  eventId?: unknown;
+  workflowTaskScheduledEventAttributes?: { taskQueue?: { name?: string; kind?: unknown } };
+  workflowTaskStartedEventAttributes?: { identity?: string };
+}
+
+/** Who held a workflow task (a gap after one is the task timeout of a worker that died holding it). */
+function who(e: HistoryEvent): string {
+  const started = e.workflowTaskStartedEventAttributes?.identity;
+  if (started) return `; started by ${started}`;
+  const q = e.workflowTaskScheduledEventAttributes?.taskQueue;
+  return q
+    ? `; scheduled on ${String(q.kind) === '2' ? 'the sticky queue' : 'the normal queue'} ${q.name ?? ''}`
+    : '';
+}
+
 async function historyGaps(handle: {
   fetchHistory(): Promise<{ events?: unknown[] | null }>;
 }): Promise<string[]> {
@@ -159,17 +178,15 @@ async function historyGaps(handle: {
   let prev: number | undefined;
   let first: number | undefined;
   let prevType = '';
-  for (const e of (events ?? []) as {
-    eventTime?: { seconds?: unknown; nanos?: number };
-    eventType?: unknown;
-    eventId?: unknown;
-  }[]) {
+  let prevWho = '';
+  for (const e of (events ?? []) as HistoryEvent[]) {
     const t = Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
     first ??= t;
     if (prev !== undefined && t - prev > 1000)
       out.push(
-        `${((t - prev) / 1000).toFixed(1)} s pause before event ${String(e.eventId)} (type ${String(e.eventType)}, after type ${prevType}) at ${((t - first) / 1000).toFixed(1)} s`,
+        `${((t - prev) / 1000).toFixed(1)} s pause before event ${String(e.eventId)} (type ${String(e.eventType)}, after type ${prevType}) at ${((t - first) / 1000).toFixed(1)} s${prevWho}`,
       );
+    prevWho = who(e);
     prev = Math.max(prev ?? t, t);
     prevType = String(e.eventType);
   }
