@@ -6,11 +6,17 @@ import type { Progress } from '../common/schemas.js';
 import type { Connected } from './connection.js';
 import { bar, humanBytes, humanDuration } from './format.js';
 import { jobSnapshot, withInFlight } from './job-state.js';
+import { JobState } from '../common/schemas.js';
+
+const OPEN_STATES = new Set<string>([JobState.Running, JobState.Paused, JobState.Stopping]);
 
 export function progressLine(p: Progress): string {
-  const frac = p.total ? p.done / p.total : 1;
+  // A job still open with a total of 0 has not counted its names yet (a walk's first page, a manifest being
+  // staged): say so, rather than "100.0% 0/0" while it runs. A closed job of 0 objects is done.
+  const counting = p.total === 0 && OPEN_STATES.has(p.state);
+  const frac = p.total ? p.done / p.total : counting ? 0 : 1;
   return (
-    `${bar(frac)} ${(frac * 100).toFixed(1)}% ${p.done}/${p.total} ` +
+    `${bar(frac)} ${counting ? '-' : (frac * 100).toFixed(1)}% ${p.done}/${counting ? '?' : p.total} ` +
     `(${p.totals.copied} copied, ${p.totals.skipped} skipped, ${p.totals.failed} failed${p.totals.excluded ? `, ${p.totals.excluded} excluded` : ''}) ` +
     `${humanBytes(p.bytesPerSec)}/s ${p.objectsPerSec.toFixed(0)} obj/s ETA ${humanDuration(p.etaMs)} [${p.state}]`
   );

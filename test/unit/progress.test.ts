@@ -2,6 +2,45 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { progressRates } from '../../common/progress.js';
+import type { Progress } from '../../common/schemas.js';
+import { progressLine } from '../../client/progress.js';
+
+function progress(state: string, done: number, total: number): Progress {
+  return {
+    state,
+    startedAtMs: 0,
+    total,
+    done,
+    totals: { copied: done, skipped: 0, failed: 0, bytes: 0 },
+    inFlightBatches: 0,
+    maxConns: 16,
+    limitBph: 0,
+    elapsedMs: 1000,
+    bytesPerSec: 0,
+    objectsPerSec: 0,
+    etaMs: null,
+    source: 'http://127.0.0.1:1/',
+    destination: 'file:///tmp/b',
+    recentFailures: [],
+    runs: 1,
+  };
+}
+
+describe('progressLine', () => {
+  it('says the total is not known yet while an open job has counted nothing (not 100%)', () => {
+    for (const state of ['running', 'paused', 'stopping']) {
+      const line = progressLine(progress(state, 0, 0));
+      assert.match(line, / -% 0\/\? /, line);
+      assert.doesNotMatch(line, /100\.0%/, line);
+    }
+  });
+  it('calls a closed job of 0 objects done', () => {
+    assert.match(progressLine(progress('completed', 0, 0)), / 100\.0% 0\/0 /);
+  });
+  it('gives the share of a known total', () => {
+    assert.match(progressLine(progress('running', 5, 10)), / 50\.0% 5\/10 /);
+  });
+});
 
 describe('progressRates', () => {
   it('derives rates and ETA from totals and elapsed time', () => {
