@@ -151,7 +151,6 @@ async function once(o: CrashOptions, client: Client, i: number, kind: CrashRun['
   }
 }
 
-/** Pauses of more than a second in a job's history: where a crash's cost went (what waited, for how long). */
 interface HistoryEvent {
   eventTime?: { seconds?: unknown; nanos?: number };
   eventType?: unknown;
@@ -170,6 +169,7 @@ function who(e: HistoryEvent): string {
     : '';
 }
 
+/** Pauses of more than a second in a job's history: where a crash's cost went (what waited, for how long). */
 async function historyGaps(handle: {
   fetchHistory(): Promise<{ events?: unknown[] | null }>;
 }): Promise<string[]> {

@@ -2,11 +2,10 @@
 // worker polling, the bar's place says so (and the watch goes on: the job moves again when one starts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Listr } from 'listr2';
-import type { Progress } from '../common/schemas.js';
+import { JobState, type Progress } from '../common/schemas.js';
 import type { Connected } from './connection.js';
 import { bar, humanBytes, humanDuration } from './format.js';
 import { jobSnapshot, withInFlight } from './job-state.js';
-import { JobState } from '../common/schemas.js';
 
 const OPEN_STATES = new Set<string>([JobState.Running, JobState.Paused, JobState.Stopping]);
 

@@ -23,7 +23,8 @@ test(
     const { url } = await h.serve(src);
     await h.worker();
     const bucket = join(h.dir, 'bucket');
-    const { client, report, seconds } = await runJob(h, `pre-tree-scale-${h.taskQueue.slice(-12)}`, {
+    const jobId = `pre-tree-scale-${h.taskQueue.slice(-12)}`;
+    const { client, report, seconds } = await runJob(h, jobId, {
       source: { kind: 'listing', baseUrl: `${url}/` },
       destination: bucket,
       options: scaleOptions(BATCH, THRESHOLD),
@@ -34,7 +35,7 @@ test(
     const present = await listFiles(bucket, { skip: ['.ferry'] });
     assert.equal(present.length, OBJECTS);
 
-    const runs = await listedRuns(client, `pre-tree-scale-${h.taskQueue.slice(-12)}`, report.runs);
+    const runs = await listedRuns(client, jobId, report.runs);
     const lengths = runs.map((w) => w.historyLength);
     const largest = Math.max(...lengths);
     console.log(
